@@ -1,0 +1,1 @@
+"""Kizuna's Discord adapter and command line. Calls ``index``; never the reverse."""

@@ -1,0 +1,92 @@
+"""Settings: the one place that reads the environment (after ``load_dotenv()``)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SettingsError(ValueError):
+    """A setting in the environment or .env has a value Kizuna cannot use."""
+
+
+def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _float(env: dict[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _ids(env: dict[str, str], name: str) -> frozenset[int]:
+    raw = env.get(name, "")
+    ids = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise SettingsError(f"{name} must list numeric Discord user IDs, not {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, typed. Built once by ``Settings.from_env``."""
+
+    discord_token: str | None = field(default=None, repr=False)  # never printed
+    guild_id: int | None = None
+    admin_ids: frozenset[int] = frozenset()
+    seeds_dir: Path = Path("seeds")
+    index_dir: Path = Path(".kizuna-index")
+    model: str | None = None  # None: the bundled all-MiniLM-L6-v2
+    device: str = "cpu"
+    alternatives: int = 3
+    max_file_mb: float = 8.0
+    cooldown_rate: int = 5  # questions a user may ask ...
+    cooldown_seconds: float = 30.0  # ... within this many seconds
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        token = env.get("DISCORD_TOKEN", "").strip() or None
+        guild = env.get("DISCORD_GUILD_ID", "").strip()
+        if guild and not guild.isdigit():
+            raise SettingsError(f"DISCORD_GUILD_ID must be a numeric server ID, not {guild!r}")
+        level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+        return cls(
+            discord_token=token,
+            guild_id=int(guild) if guild else None,
+            admin_ids=_ids(env, "KIZUNA_ADMIN_IDS"),
+            seeds_dir=Path(env.get("KIZUNA_SEEDS", "").strip() or "seeds"),
+            index_dir=Path(env.get("KIZUNA_INDEX_DIR", "").strip() or ".kizuna-index"),
+            model=env.get("KIZUNA_MODEL", "").strip() or None,
+            device=env.get("KIZUNA_DEVICE", "").strip() or "cpu",
+            alternatives=_int(env, "KIZUNA_ALTERNATIVES", 3, 0, 10),
+            max_file_mb=_float(env, "KIZUNA_MAX_FILE_MB", 8.0, 0.001, 1024.0),
+            cooldown_rate=_int(env, "KIZUNA_COOLDOWN_RATE", 5, 1, 1000),
+            cooldown_seconds=_float(env, "KIZUNA_COOLDOWN_SECONDS", 30.0, 0.0, 86400.0),
+            log_level=level,
+        )

@@ -1,0 +1,108 @@
+"""The engine's results: small frozen dataclasses the bot and the command line render."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One verbatim sentence from a document, with where it comes from and its score."""
+
+    quote: str
+    document: str  # path relative to the seeds folder, with forward slashes
+    title: str
+    date: str | None  # ISO date (YYYY-MM-DD) when the document declares one
+    paragraph: int  # 1-based paragraph number within the document body
+    start: int  # character offsets into the document text: text[start:end] == quote
+    end: int
+    score: float  # confidence in [0, 1]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The engine's reply to one question.
+
+    When ``answered`` is False the documents do not hold the answer: ``passage`` is then
+    the closest sentence found, to be shown as such and never as an answer.
+    """
+
+    question: str
+    answered: bool
+    passage: Passage | None  # None only when the index holds no sentence at all
+    alternatives: tuple[Passage, ...] = ()
+    # Up to two sentences either side of the quote, verbatim, for "show context".
+    context_before: str = ""
+    context_after: str = ""
+    # Character span inside the quote that answers the question (a year for "when"),
+    # relative to the quote's start; None when the engine cannot tell.
+    highlight: tuple[int, int] | None = None
+    confidence: str = "none"  # "high", "medium", "low" or "none", for people
+
+    @property
+    def quote(self) -> str:
+        return self.passage.quote if self.passage else ""
+
+    @property
+    def score(self) -> float:
+        return self.passage.score if self.passage else 0.0
+
+    def to_dict(self) -> dict:
+        """The stable JSON contract of ``kizuna ask --json``; add fields, never rename."""
+        p = self.passage
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "quote": p.quote if p else None,
+            "document": p.document if p else None,
+            "title": p.title if p else None,
+            "date": p.date if p else None,
+            "paragraph": p.paragraph if p else None,
+            "start": p.start if p else None,
+            "end": p.end if p else None,
+            "score": round(p.score, 4) if p else 0.0,
+            "confidence": self.confidence,
+            "highlight": list(self.highlight) if self.highlight else None,
+            "context_before": self.context_before,
+            "context_after": self.context_after,
+            "alternatives": [
+                {
+                    "quote": a.quote,
+                    "document": a.document,
+                    "paragraph": a.paragraph,
+                    "start": a.start,
+                    "end": a.end,
+                    "score": round(a.score, 4),
+                }
+                for a in self.alternatives
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What /sources and `kizuna index` show about one indexed document."""
+
+    path: str
+    title: str
+    date: str | None
+    sentences: int
+    paragraphs: int
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build or rebuild did, for `kizuna index` and /reindex."""
+
+    documents: int
+    sentences: int
+    chunks: int
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    reembedded: int = 0  # documents whose vectors were computed anew
+    seconds: float = 0.0
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+    rebuilt: bool = True  # False when the index on disk was already up to date

@@ -1,0 +1,101 @@
+"""What a question asks for, and which sentences can supply it.
+
+A "when" question wants a sentence with a date or year in it, "how many" a quantity,
+"who" a person, "where" a place. These cheap pattern features lift the right sentence
+over one that merely shares words with the question.
+"""
+from __future__ import annotations
+
+import re
+from enum import IntEnum
+
+import numpy as np
+
+
+class Kind(IntEnum):
+    OTHER = 0
+    TIME = 1
+    QUANTITY = 2
+    PERSON = 3
+    PLACE = 4
+
+
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_TIME = re.compile(
+    rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b"
+    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)\b"
+    r"|\b\d+(?:st|nd|rd|th)\s+century\b|\b(?:century|decade|era|dynasty|period)\b",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    "hundred|hundreds|thousand|thousands|million|millions|billion|dozen|half|several"
+)
+_QUANTITY = re.compile(
+    rf"\b\d[\d,.]*\s*(?:%|percent|per cent|km|kilometres|kilometers|miles|metres|meters|years?|months?|"
+    rf"weeks?|days?|hours?|minutes?|seconds?|million|billion|thousand|people|tons?|dollars?)?|"
+    rf"[$€£¥]\s?\d|\b(?:{_NUMBER_WORDS})\b",
+    re.IGNORECASE,
+)
+# A run of two or more capitalised words, or an honorific before one: most likely a name.
+_PERSON = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Sir|King|Queen|President|Minister|Prince|Emperor|Pope|Saint|St)\.?\s+[A-Z][a-z]+"
+    r"|\b[A-Z][a-z]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+)+"
+)
+_PLACE = re.compile(
+    r"\b(?:in|at|from|near|to|across|into)\s+(?:the\s+)?[A-Z][a-z]+"
+    r"|\b(?:city|country|capital|region|province|state|island|river|town|village|continent|border)\b",
+)
+
+_QUESTION_PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    (Kind.TIME, re.compile(r"\b(?:when|what (?:year|date|day|time|month|century|decade)|which (?:year|date|century)|since when|how long ago)\b")),
+    (Kind.QUANTITY, re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|often)\b|\bwhat (?:percentage|percent|number|amount|proportion)\b")),
+    (Kind.PERSON, re.compile(r"\b(?:who|whom|whose)\b|\bwhat (?:person|man|woman)\b")),
+    (Kind.PLACE, re.compile(r"\bwhere\b|\b(?:what|which) (?:city|country|place|region|continent|state|town|location)\b")),
+)
+
+
+def question_kind(question: str) -> Kind:
+    """The kind of answer the question asks for; OTHER when it is not clear."""
+    text = question.lower()
+    for kind, pattern in _QUESTION_PATTERNS:
+        if pattern.search(text):
+            return kind
+    return Kind.OTHER
+
+
+def sentence_kinds(sentence: str) -> int:
+    """A bit mask of the answer kinds the sentence can supply (bit ``1 << kind``)."""
+    mask = 0
+    if _TIME.search(sentence):
+        mask |= 1 << Kind.TIME
+    if _QUANTITY.search(sentence):
+        mask |= 1 << Kind.QUANTITY
+    # Skip the sentence's first word: it is capitalised whatever it is.
+    rest = sentence.split(" ", 1)[1] if " " in sentence else ""
+    if _PERSON.search(rest):
+        mask |= 1 << Kind.PERSON
+    if _PLACE.search(sentence):
+        mask |= 1 << Kind.PLACE
+    return mask
+
+
+def kind_masks(sentences: list[str]) -> np.ndarray:
+    return np.fromiter((sentence_kinds(s) for s in sentences), dtype=np.uint8, count=len(sentences))
+
+
+def highlight(kind: Kind, quote: str) -> tuple[int, int] | None:
+    """The span of the quote that answers a question of this kind, when one stands out."""
+    pattern = {Kind.TIME: _TIME, Kind.QUANTITY: _QUANTITY}.get(kind)
+    if pattern is None:
+        return None
+    for match in pattern.finditer(quote):
+        span = match.group(0).strip()
+        # Generic words ("era", "several") answer nothing on their own.
+        if any(ch.isdigit() for ch in span) or kind is Kind.TIME and not span.lower() in {"century", "decade", "era", "dynasty", "period"}:
+            start = match.start() + match.group(0).find(span)
+            return start, start + len(span)
+    return None

@@ -1,0 +1,160 @@
+"""The searchable snapshot: sentences, their vectors, windows, FAISS and BM25 indexes.
+
+A ``Corpus`` is immutable once built. A rebuild makes a new one and the engine swaps
+the reference, so a question in flight always sees one whole index.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import faiss
+import numpy as np
+
+from .answer_types import kind_masks
+from .documents import Document
+from .embedder import Embedder
+from .lexical import Vocabulary, build_bm25
+from .sentences import Sentence, split_document
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class IndexParams:
+    """Everything that changes what is stored: a change rebuilds the index."""
+
+    window: int = 1  # sentences either side of a sentence in its chunk (same paragraph)
+    title_in_chunk: bool = True  # prefix chunks with the document title for global search
+    version: int = 1  # bump when the chunking code changes meaning
+
+    def to_dict(self) -> dict:
+        return {"window": self.window, "title_in_chunk": self.title_in_chunk, "version": self.version}
+
+
+@dataclass
+class Corpus:
+    documents: list[Document]
+    sentences: list[Sentence]
+    sentence_vectors: np.ndarray  # (n, d) float32, unit rows
+    chunk_vectors: np.ndarray  # (n, d): one sentence-centred window per sentence
+    params: IndexParams
+    # Loaded from disk when available; built from the texts otherwise.
+    bm25_sentences: object = None
+    bm25_chunks: object = None
+    doc_ids: np.ndarray = field(init=False)  # (n,) which document each sentence is from
+    kinds: np.ndarray = field(init=False)  # (n,) answer-kind bit masks
+    dense: faiss.Index = field(init=False)
+    dense_chunks: faiss.Index = field(init=False)
+    vocabulary: Vocabulary = field(init=False)
+    chunk_texts: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        texts = [s.text for s in self.sentences]
+        self.doc_ids = np.fromiter((s.doc for s in self.sentences), dtype=np.int32, count=len(texts))
+        self.kinds = kind_masks(texts)
+        self.chunk_texts = chunk_texts(self.documents, self.sentences, self.params)
+        self.dense = flat_index(self.sentence_vectors)
+        self.dense_chunks = flat_index(self.chunk_vectors)
+        if texts and self.bm25_sentences is None:
+            self.bm25_sentences = build_bm25(texts)
+        if texts and self.bm25_chunks is None:
+            self.bm25_chunks = build_bm25(self.chunk_texts)
+        self.vocabulary = Vocabulary.from_texts([d.title for d in self.documents] + texts)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.sentence_vectors.shape[1])
+
+    def document_index(self, path: str) -> int | None:
+        for i, doc in enumerate(self.documents):
+            if doc.path == path:
+                return i
+        return None
+
+
+def flat_index(vectors: np.ndarray) -> faiss.Index:
+    """Exact inner-product search: on unit vectors that is cosine similarity."""
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def chunk_texts(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams) -> list[str]:
+    """A window of sentences around each sentence, inside its paragraph.
+
+    Questions often name what a sentence only refers to ("it", "the city"); the window
+    brings the neighbouring sentences, and the title, into what is matched.
+    """
+    out = []
+    n = len(sentences)
+    for i, s in enumerate(sentences):
+        lo = i
+        while lo > 0 and i - lo < params.window and _same_paragraph(sentences[lo - 1], s):
+            lo -= 1
+        hi = i
+        while hi < n - 1 and hi - i < params.window and _same_paragraph(sentences[hi + 1], s):
+            hi += 1
+        doc = documents[s.doc]
+        text = doc.text[sentences[lo].start : sentences[hi].end]
+        out.append(f"{doc.title}. {text}" if params.title_in_chunk else text)
+    return out
+
+
+def _same_paragraph(a: Sentence, b: Sentence) -> bool:
+    return a.doc == b.doc and a.paragraph == b.paragraph
+
+
+def split_documents(documents: Sequence[Document]) -> list[Sentence]:
+    return [s for i, doc in enumerate(documents) for s in split_document(doc, i)]
+
+
+def embed_documents(
+    documents: Sequence[Document],
+    embedder: Embedder,
+    params: IndexParams,
+    cached: dict[str, tuple[np.ndarray, np.ndarray]],
+    progress: Progress | None = None,
+) -> tuple[Corpus, int]:
+    """Build a Corpus, reusing the vectors of documents whose content hash is cached.
+
+    Returns the corpus and how many documents had to be embedded anew.
+    """
+    sentences = split_documents(documents)
+    by_doc: dict[int, list[int]] = {}
+    for row, s in enumerate(sentences):
+        by_doc.setdefault(s.doc, []).append(row)
+    dim = embedder.dimension
+    sent_vecs = np.zeros((len(sentences), dim), dtype=np.float32)
+    chunk_vecs = np.zeros((len(sentences), dim), dtype=np.float32)
+    texts = chunk_texts(documents, sentences, params)
+    fresh = [i for i, d in enumerate(documents) if d.sha256 not in cached]
+    for i, doc in enumerate(documents):
+        if doc.sha256 in cached and i in by_doc:
+            rows = by_doc[i]
+            old_s, old_c = cached[doc.sha256]
+            if len(old_s) == len(rows):
+                sent_vecs[rows], chunk_vecs[rows] = old_s, old_c
+            else:  # segmentation changed under us (new pysbd): embed this one again
+                fresh.append(i)
+    rows = [r for i in sorted(set(fresh)) for r in by_doc.get(i, [])]
+    _embed_rows(embedder, [sentences[r].text for r in rows], [texts[r] for r in rows], rows, sent_vecs, chunk_vecs, progress)
+    corpus = Corpus(list(documents), sentences, sent_vecs, chunk_vecs, params)
+    return corpus, len(set(fresh))
+
+
+def _embed_rows(embedder, sentence_texts, chunk_texts_, rows, sent_vecs, chunk_vecs, progress) -> None:
+    batch = 256
+    total = 2 * len(rows)
+    done = 0
+    for texts, target in ((sentence_texts, sent_vecs), (chunk_texts_, chunk_vecs)):
+        for lo in range(0, len(texts), batch):
+            vectors = embedder.encode(texts[lo : lo + batch])
+            target[rows[lo : lo + batch]] = vectors
+            done += len(vectors)
+            if progress:
+                progress("embedding", done, total)

@@ -1,0 +1,267 @@
+"""The answer engine: seeds folder in, verbatim quoted answers out."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from . import store
+from .answer import Answer, BuildReport, DocumentInfo, Passage
+from .answer_types import highlight
+from .corpus import Corpus, IndexParams, Progress, embed_documents
+from .documents import load_documents
+from .embedder import Embedder
+from .errors import IndexBuildError, InvalidQuestion, RebuildInProgress, UnknownDocument
+from .ranking import Calibration, Ranking, Weights, rank
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 1000
+_CONTEXT_SENTENCES = 2
+
+
+def clean_question(question: str) -> str:
+    """The question with control characters and runs of white space removed."""
+    if not isinstance(question, str):
+        raise InvalidQuestion("the question must be text")
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
+    if not text:
+        raise InvalidQuestion("the question is empty")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidQuestion(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}")
+    if not any(ch.isalnum() for ch in text):
+        raise InvalidQuestion("the question has no words in it")
+    return text
+
+
+def confidence_words(confidence: float, threshold: float) -> str:
+    if confidence < threshold:
+        return "none"
+    if confidence >= max(0.85, threshold + 0.3):
+        return "high"
+    if confidence >= threshold + 0.15:
+        return "medium"
+    return "low"
+
+
+class Engine:
+    """Loads or builds the index, answers questions, and rebuilds without downtime."""
+
+    def __init__(
+        self,
+        seeds_dir: Path,
+        index_dir: Path,
+        embedder: Embedder,
+        *,
+        params: IndexParams = IndexParams(),
+        max_file_bytes: int = 8_000_000,
+        weights: Weights = Weights(),
+        calibration: Calibration = Calibration(),
+    ) -> None:
+        self.seeds_dir = Path(seeds_dir)
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder
+        self.params = params
+        self.max_file_bytes = max_file_bytes
+        self.weights = weights
+        self.calibration = calibration
+        self._corpus: Corpus | None = None
+        self._manifest: dict = {}
+        self._rebuild_lock = threading.Lock()
+        self.last_report: BuildReport | None = None
+
+    @classmethod
+    def open(cls, seeds_dir: Path, index_dir: Path, embedder: Embedder, *, progress: Progress | None = None, **options) -> "Engine":
+        """An engine serving the index in ``index_dir``, refreshed from ``seeds_dir`` if stale."""
+        engine = cls(seeds_dir, index_dir, embedder, **options)
+        engine.last_report = engine.rebuild(progress=progress)
+        return engine
+
+    # -- building ---------------------------------------------------------------------
+
+    @property
+    def rebuilding(self) -> bool:
+        return self._rebuild_lock.locked()
+
+    def rebuild(self, progress: Progress | None = None, *, force: bool = False) -> BuildReport:
+        """Bring the index up to date with the seeds folder and swap it in.
+
+        Blocking; run it in a thread. Questions keep being answered from the old index
+        until the new one is complete. On failure the old index stays in service.
+        """
+        if not self._rebuild_lock.acquire(blocking=False):
+            raise RebuildInProgress("a rebuild is already running")
+        try:
+            return self._rebuild(progress, force)
+        except (RebuildInProgress, IndexBuildError):
+            raise
+        except Exception as err:
+            log.exception("rebuilding the index from %s failed", self.seeds_dir)
+            raise IndexBuildError(f"{type(err).__name__}: {err}") from err
+        finally:
+            self._rebuild_lock.release()
+
+    def _rebuild(self, progress: Progress | None, force: bool) -> BuildReport:
+        started = time.perf_counter()
+        if progress:
+            progress("reading", 0, 1)
+        if not self.seeds_dir.is_dir():
+            raise IndexBuildError(f"the seeds folder {self.seeds_dir} does not exist")
+        documents, warnings = load_documents(self.seeds_dir, self.max_file_bytes)
+        old = self._corpus if self._corpus is not None else self._load_stored()
+        old_hashes = {d.path: d.sha256 for d in old.documents} if old else {}
+        new_hashes = {d.path: d.sha256 for d in documents}
+        added = tuple(p for p in new_hashes if p not in old_hashes)
+        removed = tuple(p for p in old_hashes if p not in new_hashes)
+        changed = tuple(p for p in new_hashes if p in old_hashes and old_hashes[p] != new_hashes[p])
+        if old is not None and not (added or removed or changed or force):
+            self._corpus = old
+            return self._report(old, (), (), (), 0, started, warnings, rebuilt=False)
+        cache = store.cached_vectors(old) if old is not None and not force else {}
+        corpus, fresh = embed_documents(documents, self.embedder, self.params, cache, progress)
+        if progress:
+            progress("saving", 0, 1)
+        self._manifest = store.save(corpus, self.index_dir, self.embedder.name)
+        self._corpus = corpus  # the swap: one reference assignment
+        log.info("index built: %d documents, %d sentences, %d embedded anew", len(documents), len(corpus.sentences), fresh)
+        return self._report(corpus, added, changed, removed, fresh, started, warnings, rebuilt=True)
+
+    def _load_stored(self) -> Corpus | None:
+        """The index on disk if it was built the same way, else None (with a warning)."""
+        manifest = store.read_manifest(self.index_dir)
+        if manifest is None:
+            if store.current_build(self.index_dir) is not None:
+                log.warning("the index in %s is unreadable; rebuilding it", self.index_dir)
+            return None
+        if manifest.get("model") != self.embedder.name or manifest.get("dimension") != self.embedder.dimension:
+            log.info("the index was built with %s; rebuilding for %s", manifest.get("model"), self.embedder.name)
+            return None
+        if manifest.get("params") != self.params.to_dict():
+            log.info("the chunking parameters changed; rebuilding the index")
+            return None
+        try:
+            corpus = store.load(self.index_dir, manifest)
+        except store.CorruptIndex as err:
+            log.warning("the index in %s is corrupt (%s); rebuilding it", self.index_dir, err)
+            return None
+        self._manifest = manifest
+        return corpus
+
+    def _report(self, corpus, added, changed, removed, fresh, started, warnings, rebuilt) -> BuildReport:
+        return BuildReport(
+            documents=len(corpus.documents),
+            sentences=len(corpus.sentences),
+            chunks=len(corpus.chunk_vectors),
+            added=tuple(added),
+            changed=tuple(changed),
+            removed=tuple(removed),
+            reembedded=fresh,
+            seconds=time.perf_counter() - started,
+            warnings=tuple(warnings),
+            rebuilt=rebuilt,
+        )
+
+    # -- describing ---------------------------------------------------------------------
+
+    @property
+    def corpus(self) -> Corpus:
+        if self._corpus is None:
+            raise IndexBuildError("the index has not been built")
+        return self._corpus
+
+    @property
+    def model_name(self) -> str:
+        return self.embedder.name
+
+    @property
+    def built_at(self) -> str:
+        return str(self._manifest.get("built_at", ""))
+
+    @property
+    def sentence_count(self) -> int:
+        return len(self.corpus.sentences)
+
+    def documents(self) -> list[DocumentInfo]:
+        corpus = self.corpus
+        counts = np.bincount(corpus.doc_ids, minlength=len(corpus.documents)) if len(corpus.doc_ids) else [0] * len(corpus.documents)
+        paragraphs: dict[int, int] = {}
+        for s in corpus.sentences:
+            paragraphs[s.doc] = max(paragraphs.get(s.doc, 0), s.paragraph)
+        return [
+            DocumentInfo(d.path, d.title, d.date, int(counts[i]), paragraphs.get(i, 0))
+            for i, d in enumerate(corpus.documents)
+        ]
+
+    # -- answering ----------------------------------------------------------------------
+
+    def ask(self, question: str, *, k: int = 3, document: str | None = None) -> Answer:
+        """The best sentence for ``question``, or a not-found answer with the closest ones."""
+        return self.ask_many([(question, document)], k=k)[0]
+
+    def ask_many(self, questions: Sequence[tuple[str, str | None]], *, k: int = 3) -> list[Answer]:
+        """Answer several questions with one model call; results in the same order."""
+        corpus = self.corpus  # one snapshot for the whole batch, whatever a rebuild does
+        cleaned = [clean_question(q) for q, _ in questions]
+        scopes = [self._scope(corpus, doc) for _, doc in questions]
+        if not corpus.sentences:
+            return [Answer(question=q, answered=False, passage=None) for q in cleaned]
+        vectors = self.embedder.encode(cleaned)
+        return [
+            self._answer(corpus, q, rank(corpus, q, vectors[i : i + 1], scope, self.weights, self.calibration), k)
+            for i, (q, scope) in enumerate(zip(cleaned, scopes))
+        ]
+
+    def _scope(self, corpus: Corpus, document: str | None) -> np.ndarray | None:
+        if document is None or document == "":
+            return None
+        i = corpus.document_index(document)
+        if i is None:
+            names = ", ".join(d.path for d in corpus.documents[:10])
+            raise UnknownDocument(f"no document named {document!r}; indexed: {names}")
+        return np.flatnonzero(corpus.doc_ids == i)
+
+    def _answer(self, corpus: Corpus, question: str, ranking: Ranking, k: int) -> Answer:
+        answered = ranking.confidence >= self.calibration.threshold
+        best = self._passage(corpus, int(ranking.rows[0]), ranking.confidence)
+        alternatives = []
+        seen = {best.quote}
+        for row, score in zip(ranking.rows[1:], ranking.scores[1:]):
+            if len(alternatives) >= k:
+                break
+            passage = self._passage(corpus, int(row), float(score) * ranking.confidence / max(float(ranking.scores[0]), 1e-9))
+            if passage.quote not in seen:  # the same sentence in two files is one passage
+                seen.add(passage.quote)
+                alternatives.append(passage)
+        before, after = self._context(corpus, int(ranking.rows[0]))
+        return Answer(
+            question=question,
+            answered=answered,
+            passage=best,
+            alternatives=tuple(alternatives),
+            context_before=before,
+            context_after=after,
+            highlight=highlight(ranking.kind, best.quote) if answered else None,
+            confidence=confidence_words(ranking.confidence, self.calibration.threshold),
+        )
+
+    def _passage(self, corpus: Corpus, row: int, score: float) -> Passage:
+        s = corpus.sentences[row]
+        doc = corpus.documents[s.doc]
+        return Passage(s.text, doc.path, doc.title, doc.date, s.paragraph, s.start, s.end, round(min(max(score, 0.0), 1.0), 4))
+
+    def _context(self, corpus: Corpus, row: int) -> tuple[str, str]:
+        s = corpus.sentences[row]
+        text = corpus.documents[s.doc].text
+        lo = row
+        while lo > 0 and row - lo < _CONTEXT_SENTENCES and corpus.sentences[lo - 1].doc == s.doc:
+            lo -= 1
+        hi = row
+        while hi + 1 < len(corpus.sentences) and hi - row < _CONTEXT_SENTENCES and corpus.sentences[hi + 1].doc == s.doc:
+            hi += 1
+        before = text[corpus.sentences[lo].start : s.start].strip() if lo < row else ""
+        after = text[s.end : corpus.sentences[hi].end].strip() if hi > row else ""
+        return before, after

@@ -1,0 +1,26 @@
+"""Exceptions the engine raises; the bot and the command line turn them into messages."""
+from __future__ import annotations
+
+
+class KizunaError(Exception):
+    """Base class: every expected failure of the engine."""
+
+
+class InvalidQuestion(KizunaError):
+    """The question is empty, too long or otherwise unusable."""
+
+
+class UnknownDocument(KizunaError):
+    """A search was restricted to a document the index does not hold."""
+
+
+class RebuildInProgress(KizunaError):
+    """A rebuild was asked for while another one is running."""
+
+
+class IndexBuildError(KizunaError):
+    """Building the index failed; the previous index (if any) is still serving."""
+
+
+class ModelLoadError(KizunaError):
+    """The embedding model could not be loaded (wrong name, no network, bad files)."""

@@ -1,0 +1,231 @@
+"""The index on disk: one folder per build, a manifest, and an atomic ``CURRENT`` pointer.
+
+Layout of ``index_dir``::
+
+    CURRENT                 name of the build folder in service (replaced atomically)
+    build-<time>-<id>/      manifest.json, documents.json, vectors.npy, chunks.npy,
+                            sentences.faiss, chunks.faiss, bm25-sentences/, bm25-chunks/
+
+A build is written into a fresh folder and fsynced; only then does ``CURRENT`` change,
+with ``os.replace``. A crash at any point leaves the previous build in service, and a
+folder that ``CURRENT`` does not name is debris, removed by the next successful save.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .corpus import Corpus, IndexParams
+from .documents import Document
+from .lexical import load_bm25, save_bm25
+from .sentences import Sentence
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+POINTER = "CURRENT"
+_VERSIONED = ("kizuna", "sentence-transformers", "faiss-cpu", "bm25s", "pysbd", "numpy", "torch")
+
+
+class CorruptIndex(Exception):
+    """The stored index is unreadable, incomplete or does not match its manifest."""
+
+
+def library_versions() -> dict[str, str]:
+    versions = {}
+    for name in _VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def save(corpus: Corpus, index_dir: Path, model: str) -> dict:
+    """Write ``corpus`` as a new build and put it in service; returns its manifest."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    tmp = index_dir / f".tmp-{name}"
+    tmp.mkdir()
+    try:
+        _write_build(corpus, tmp)
+        files = {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
+        manifest = _manifest(corpus, model, files)
+        _write_json(tmp / "manifest.json", manifest)
+        _fsync_tree(tmp)
+        os.replace(tmp, index_dir / name)
+        _point_to(index_dir, name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _remove_debris(index_dir, keep=name)
+    return manifest
+
+
+def _write_build(corpus: Corpus, folder: Path) -> None:
+    documents = [
+        {**{k: v for k, v in asdict(d).items()}, "sentences": [[s.paragraph, s.start, s.end] for s in corpus.sentences if s.doc == i]}
+        for i, d in enumerate(corpus.documents)
+    ]
+    _write_json(folder / "documents.json", documents)
+    np.save(folder / "vectors.npy", corpus.sentence_vectors)
+    np.save(folder / "chunks.npy", corpus.chunk_vectors)
+    faiss.write_index(corpus.dense, str(folder / "sentences.faiss"))
+    faiss.write_index(corpus.dense_chunks, str(folder / "chunks.faiss"))
+    if corpus.bm25_sentences is not None:
+        save_bm25(corpus.bm25_sentences, folder / "bm25-sentences")
+        save_bm25(corpus.bm25_chunks, folder / "bm25-chunks")
+
+
+def _manifest(corpus: Corpus, model: str, files: dict[str, str]) -> dict:
+    counts: dict[int, int] = {}
+    for s in corpus.sentences:
+        counts[s.doc] = counts.get(s.doc, 0) + 1
+    return {
+        "format": FORMAT,
+        "model": model,
+        "dimension": corpus.dimension,
+        "params": corpus.params.to_dict(),
+        "versions": library_versions(),
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "counts": {"documents": len(corpus.documents), "sentences": len(corpus.sentences), "chunks": len(corpus.chunk_vectors)},
+        "documents": [{"path": d.path, "sha256": d.sha256, "sentences": counts.get(i, 0)} for i, d in enumerate(corpus.documents)],
+        "files": files,
+    }
+
+
+def _point_to(index_dir: Path, name: str) -> None:
+    tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:8]}"
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / POINTER)
+    fd = os.open(index_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_debris(index_dir: Path, keep: str) -> None:
+    for path in index_dir.iterdir():
+        if path.name in (keep, POINTER):
+            continue
+        if path.name.startswith(("build-", ".tmp-build-", f".{POINTER}.")):
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def current_build(index_dir: Path) -> Path | None:
+    pointer = index_dir / POINTER
+    try:
+        name = pointer.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if not name.startswith("build-") or "/" in name:
+        return None
+    return index_dir / name
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    """The manifest in service, or None when there is no usable one."""
+    folder = current_build(index_dir)
+    if folder is None:
+        return None
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
+
+
+def load(index_dir: Path, manifest: dict) -> Corpus:
+    """The corpus of the build in service, checked file by file against its manifest."""
+    folder = current_build(index_dir)
+    if folder is None:
+        raise CorruptIndex("no build in service")
+    try:
+        for rel, digest in manifest["files"].items():
+            if _sha256(folder / rel) != digest:
+                raise CorruptIndex(f"{rel} does not match the manifest")
+        raw_docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
+        documents, sentences = _documents(raw_docs)
+        params = IndexParams(**manifest["params"])
+        vectors = np.load(folder / "vectors.npy")
+        chunks = np.load(folder / "chunks.npy")
+        has_bm25 = (folder / "bm25-sentences").is_dir()
+        corpus = Corpus(
+            documents,
+            sentences,
+            vectors,
+            chunks,
+            params,
+            bm25_sentences=load_bm25(folder / "bm25-sentences") if has_bm25 else None,
+            bm25_chunks=load_bm25(folder / "bm25-chunks") if has_bm25 else None,
+        )
+    except CorruptIndex:
+        raise
+    except Exception as err:  # any unreadable piece means the same thing: rebuild
+        raise CorruptIndex(f"{type(err).__name__}: {err}") from err
+    if len(vectors) != len(sentences) or len(chunks) != len(sentences):
+        raise CorruptIndex("vector count does not match the sentences")
+    return corpus
+
+
+def _documents(raw: list[dict]) -> tuple[list[Document], list[Sentence]]:
+    documents, sentences = [], []
+    for i, item in enumerate(raw):
+        spans = item.pop("sentences")
+        doc = Document(**item)
+        documents.append(doc)
+        for paragraph, start, end in spans:
+            sentences.append(Sentence(i, paragraph, start, end, doc.text[start:end]))
+    return documents, sentences
+
+
+def cached_vectors(corpus: Corpus) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each document's vectors by content hash, so an unchanged file is not re-embedded."""
+    out = {}
+    for i, doc in enumerate(corpus.documents):
+        rows = np.flatnonzero(corpus.doc_ids == i)
+        out[doc.sha256] = (corpus.sentence_vectors[rows], corpus.chunk_vectors[rows])
+    return out
