@@ -1,0 +1,242 @@
+"""/ask, questions by mention, reply or DM, and the buttons under every answer."""
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import embeds
+from index.answer import Answer
+from index.errors import KizunaError
+
+if TYPE_CHECKING:
+    from bot.discord_app import KizunaBot
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION = 300
+EXPIRED = ("This answer has expired (I may have restarted since, or it is old). "
+           "Please ask again with /ask.")
+
+
+class AnswerCache:
+    """Recent answers by a short random key, so buttons need no second model call.
+
+    Bounded (oldest dropped first) and in memory: after a restart the buttons on old
+    messages find nothing and say so politely instead of failing.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[str, Answer] = OrderedDict()
+
+    def put(self, answer: Answer) -> str:
+        key = secrets.token_hex(8)
+        self._items[key] = answer
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return key
+
+    def get(self, key: str) -> Answer | None:
+        return self._items.get(key)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+def _cached_answer(interaction: discord.Interaction, key: str) -> Answer | None:
+    cog = interaction.client.get_cog("Ask") if isinstance(interaction.client, commands.Bot) else None
+    return cog.cache.get(key) if isinstance(cog, Ask) else None
+
+
+async def _show(interaction: discord.Interaction, key: str, render: Any) -> None:
+    """Shared body of both buttons: a private reply built from the cached answer."""
+    try:
+        answer = _cached_answer(interaction, key)
+        if answer is None:
+            embed = embeds.info_embed("Expired", EXPIRED, colour=embeds.NOT_FOUND_COLOUR)
+        else:
+            embed = render(answer)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+    except Exception as exc:  # dynamic items bypass the tree's handler: route it there
+        report = getattr(interaction.client, "report_error", None)
+        if report is None:
+            raise
+        await report(interaction, exc)
+
+
+class ContextButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kz:ctx:(?P<key>[0-9a-f]{16})"):
+    """"Show context": the paragraph around the quote, privately."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(discord.ui.Button(label="Show context", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"kz:ctx:{key}"))
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str], /) -> "ContextButton":
+        return cls(match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _show(interaction, self.key, embeds.context_embed)
+
+
+class PassagesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kz:alt:(?P<key>[0-9a-f]{16})"):
+    """"Other passages": the next best sentences, privately."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(discord.ui.Button(label="Other passages", style=discord.ButtonStyle.secondary,
+                                           custom_id=f"kz:alt:{key}"))
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str], /) -> "PassagesButton":
+        return cls(match["key"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _show(interaction, self.key, embeds.passages_embed)
+
+
+def cooldown_embed(retry_after: float) -> discord.Embed:
+    seconds = max(1, round(retry_after + 0.5))
+    return embeds.info_embed(
+        "Slow down a little",
+        f"You've asked several questions in a short time. Try again in {seconds} s.",
+        colour=embeds.NOT_FOUND_COLOUR,
+    )
+
+
+def strip_mentions(content: str, user_id: int) -> str:
+    """The question without the bot's own mention(s)."""
+    return re.sub(rf"<@!?{user_id}>", " ", content).strip()
+
+
+class Ask(commands.Cog):
+    """Answering questions, the bot's one real job."""
+
+    def __init__(self, bot: "KizunaBot") -> None:
+        self.bot = bot
+        self.cache = AnswerCache()
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(ContextButton, PassagesButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(ContextButton, PassagesButton)
+
+    def render(self, answer: Answer) -> tuple[discord.Embed, discord.ui.View | None]:
+        """The reply embed, and buttons only for real answers (closest passages are inline)."""
+        embed = embeds.answer_embed(answer)
+        if not answer.answered or answer.passage is None:
+            return embed, None
+        key = self.cache.put(answer)
+        view = discord.ui.View(timeout=None)
+        view.add_item(ContextButton(key))
+        view.add_item(PassagesButton(key))
+        return embed, view
+
+    @app_commands.command(name="ask")
+    @app_commands.describe(question="Your question about the documents (1–300 characters)",
+                           private="Only you see the answer (default: everyone in the channel)")
+    async def ask(self, interaction: discord.Interaction,
+                  question: app_commands.Range[str, 1, MAX_QUESTION], private: bool = False) -> None:
+        """Ask a question; I quote the sentence from the documents that answers it."""
+        # Only cheap checks before the acknowledgement: Discord allows 3 seconds.
+        wait = self.bot.cooldown.retry_after(interaction.user.id)
+        if wait:
+            await interaction.response.send_message(embed=cooldown_embed(wait), ephemeral=True)
+            return
+        if not question.strip() or len(question) > MAX_QUESTION:
+            await interaction.response.send_message(embed=embeds.info_embed(
+                "Empty or too long", f"Please ask a question of 1–{MAX_QUESTION} characters."),
+                ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        try:
+            answer = await self.bot.asker.ask(question)
+        except KizunaError as exc:
+            await self._refuse_after_defer(interaction, exc, private)
+            return
+        embed, view = self.render(answer)
+        await interaction.edit_original_response(embed=embed, view=view)
+
+    async def _refuse_after_defer(self, interaction: discord.Interaction, exc: KizunaError,
+                                  private: bool) -> None:
+        """An expected failure after a public defer: replace the placeholder privately."""
+        from bot.discord_app import expected_error_text  # late: avoid an import cycle
+        embed = embeds.info_embed("Sorry", expected_error_text(exc) or str(exc),
+                                  colour=embeds.ERROR_COLOUR)
+        if private:
+            await interaction.edit_original_response(embed=embed)
+            return
+        await interaction.delete_original_response()
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+    # -- questions as messages ------------------------------------------------------
+
+    def question_in(self, message: discord.Message) -> str | None:
+        """The question a message asks the bot, "" for a bare mention, None if not for us."""
+        me = self.bot.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return None
+        addressed = message.guild is None or me.id in message.raw_mentions
+        ref = message.reference.resolved if message.reference else None
+        if isinstance(ref, discord.Message) and ref.author.id == me.id:
+            addressed = True
+        if not addressed:
+            return None
+        return strip_mentions(message.content, me.id)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        question = self.question_in(message)
+        if question is None:
+            return
+        try:
+            await self._answer_message(message, question)
+        except Exception:  # a listener has no tree handler: log and apologise here
+            log.exception("Failed to answer a message in channel %s", message.channel.id)
+            await self._safe_reply(message, embeds.info_embed(
+                "Sorry", "Something went wrong on my side. It has been logged; please try again.",
+                colour=embeds.ERROR_COLOUR))
+
+    async def _answer_message(self, message: discord.Message, question: str) -> None:
+        if not question:
+            titles = [d.title for d in self.bot.engine.documents()]
+            await self._safe_reply(message, embeds.info_embed("Ask me something",
+                                                              embeds.help_text(titles)))
+            return
+        wait = self.bot.cooldown.retry_after(message.author.id)
+        if wait:
+            await self._safe_reply(message, cooldown_embed(wait), delete_after=15)
+            return
+        if len(question) > MAX_QUESTION:
+            question = question[:MAX_QUESTION]  # same limit as /ask; say so in the title
+        try:
+            answer = await self.bot.asker.ask(question)
+        except KizunaError as exc:
+            from bot.discord_app import expected_error_text
+            await self._safe_reply(message, embeds.info_embed(
+                "Sorry", expected_error_text(exc) or str(exc), colour=embeds.ERROR_COLOUR))
+            return
+        embed, view = self.render(answer)
+        await self._safe_reply(message, embed, view=view)
+
+    async def _safe_reply(self, message: discord.Message, embed: discord.Embed,
+                          **kwargs: Any) -> None:
+        try:
+            await message.reply(embed=embed, mention_author=False, **kwargs)
+        except discord.HTTPException as exc:  # e.g. no permission to send there
+            log.warning("Could not reply in channel %s: %s", message.channel.id, exc)
+
+
+async def setup(bot: "KizunaBot") -> None:
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,32 @@
+"""/help: how to ask, with examples drawn from the indexed documents."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import embeds
+
+if TYPE_CHECKING:
+    from bot.discord_app import KizunaBot
+
+
+class Help(commands.Cog):
+    """Explains the bot in one embed."""
+
+    def __init__(self, bot: "KizunaBot") -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help")
+    async def help(self, interaction: discord.Interaction) -> None:
+        """How to ask me questions, with examples."""
+        # documents() is an in-memory list: cheap enough to read before replying.
+        titles = [d.title for d in self.bot.engine.documents()]
+        await interaction.response.send_message(
+            embed=embeds.info_embed("How to ask Kizuna", embeds.help_text(titles)), ephemeral=True)
+
+
+async def setup(bot: "KizunaBot") -> None:
+    await bot.add_cog(Help(bot))

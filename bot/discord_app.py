@@ -1,0 +1,230 @@
+"""The Discord side of Kizuna: the bot class, its factory and its last-resort error handler.
+
+The engine (model + index) is built before the bot exists and handed in, so nothing in
+the cogs reaches for a global and tests can hand in a fake. Cogs live in ``bot/cogs``.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from typing import Any
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import ERROR_COLOUR, escape_user_text, info_embed, truncate, MESSAGE_LIMIT
+from bot.settings import Settings
+from index.answer import Answer
+from index.errors import (InvalidQuestion, KizunaError, RebuildInProgress, UnknownDocument,
+                          IndexBuildError)
+
+log = logging.getLogger(__name__)
+
+COGS = ("bot.cogs.ask", "bot.cogs.sources", "bot.cogs.admin", "bot.cogs.help")
+
+
+class Cooldown:
+    """A sliding window per user: at most ``rate`` questions in any ``per`` seconds.
+
+    Shared by /ask and mentions so a user cannot dodge it by switching between them.
+    """
+
+    def __init__(self, rate: int, per: float, clock: Any = time.monotonic) -> None:
+        self.rate, self.per, self._clock = rate, per, clock
+        self._hits: dict[int, deque[float]] = {}
+
+    def retry_after(self, user_id: int) -> float:
+        """Record one question and return 0, or return seconds to wait (nothing recorded)."""
+        if self.per <= 0:
+            return 0.0
+        now = self._clock()
+        hits = self._hits.setdefault(user_id, deque())
+        while hits and now - hits[0] >= self.per:
+            hits.popleft()
+        if len(hits) >= self.rate:
+            return self.per - (now - hits[0])
+        hits.append(now)
+        if len(self._hits) > 10_000:  # forget quiet users so memory stays bounded
+            self._hits = {u: h for u, h in self._hits.items() if h and now - h[-1] < self.per}
+        return 0.0
+
+
+class Asker:
+    """Answers questions off the event loop, batching concurrent ones into one ask_many.
+
+    A burst of questions (a busy server) costs one model call per batch instead of one
+    per question; a lone question waits at most ``max_wait`` seconds for company.
+    """
+
+    def __init__(self, engine: Any, k: int, max_batch: int = 32, max_wait: float = 0.003) -> None:
+        self.engine, self.k, self.max_batch, self.max_wait = engine, k, max_batch, max_wait
+        self._pending: list[tuple[str, asyncio.Future[Answer]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def ask(self, question: str) -> Answer:
+        fut: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._pending.append((question, fut))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain(), name="kizuna-asker")
+        return await fut
+
+    async def _drain(self) -> None:
+        await asyncio.sleep(self.max_wait)
+        while self._pending:
+            batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
+            try:
+                results = await asyncio.to_thread(self._answer_all, [q for q, _ in batch])
+            except BaseException as exc:  # keep the worker alive; the callers get the error
+                results = [exc] * len(batch)
+            for (_, fut), result in zip(batch, results):
+                if fut.done():
+                    continue
+                if isinstance(result, BaseException):
+                    fut.set_exception(result)
+                else:
+                    fut.set_result(result)
+
+    def _answer_all(self, questions: list[str]) -> list[Answer | BaseException]:
+        """Runs in a thread. One bad question must not fail the rest of its batch."""
+        if len(questions) > 1:
+            try:
+                return list(self.engine.ask_many([(q, None) for q in questions], k=self.k))
+            except KizunaError:
+                pass  # fall through and find which one it was
+        out: list[Answer | BaseException] = []
+        for q in questions:
+            try:
+                out.append(self.engine.ask(q, k=self.k))
+            except Exception as exc:
+                out.append(exc)
+        return out
+
+
+class KizunaBot(commands.AutoShardedBot):
+    """The bot: holds the settings, the engine, the shared cooldown and the asker."""
+
+    def __init__(self, settings: Settings, engine: Any, **kwargs: Any) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_messages = True
+        intents.dm_messages = True
+        # Privileged: must be switched on in the Developer Portal (Bot -> Message Content
+        # Intent). Needed to read replies to the bot's answers that do not ping it.
+        intents.message_content = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # unused: no text commands
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **kwargs,
+        )
+        self.settings = settings
+        self.engine = engine
+        self.cooldown = Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
+        self.asker = Asker(engine, k=settings.alternatives + 1)
+        self.failed_cogs: dict[str, BaseException] = {}
+        self.synced: list[app_commands.AppCommand] = []
+        self.tree.on_error = self.on_app_command_error
+
+    async def setup_hook(self) -> None:
+        for name in COGS:
+            try:
+                await self.load_extension(name)
+            except Exception as exc:  # one broken feature must not take the others down
+                self.failed_cogs[name] = exc
+                log.error("Cog %s failed to load; starting without it", name, exc_info=exc)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Sync instantly to the test server when one is set, else globally (slow to appear)."""
+        try:
+            if self.settings.guild_id:
+                guild = discord.Object(id=self.settings.guild_id)
+                self.tree.copy_global_to(guild=guild)
+                self.synced = await self.tree.sync(guild=guild)
+            else:
+                self.synced = await self.tree.sync()
+            log.info("Synced %d commands (%s)", len(self.synced),
+                     f"server {self.settings.guild_id}" if self.settings.guild_id else "global")
+        except discord.HTTPException as exc:
+            # The bot still answers mentions; commands already registered keep working.
+            log.error("Could not sync slash commands: %s", exc)
+
+    async def on_message(self, message: discord.Message) -> None:
+        # No text commands: the ask cog's listener handles mentions. Overriding this
+        # keeps "@Kizuna when…" from being parsed as a prefix command.
+        return
+
+    async def on_ready(self) -> None:
+        log.info("Logged in as %s (%s), %d servers", self.user, getattr(self.user, "id", "?"),
+                 len(self.guilds))
+
+    async def is_admin(self, interaction: discord.Interaction) -> bool:
+        """Manage Server in this channel, the application's owner, or a listed admin ID."""
+        user = interaction.user
+        if user.id in self.settings.admin_ids:
+            return True
+        if interaction.guild_id is not None and interaction.permissions.manage_guild:
+            return True
+        try:
+            return await self.is_owner(user)
+        except discord.HTTPException:
+            return False
+
+    async def on_app_command_error(self, interaction: discord.Interaction,
+                                   error: app_commands.AppCommandError) -> None:
+        await self.report_error(interaction, error)
+
+    async def report_error(self, interaction: discord.Interaction, error: BaseException) -> None:
+        """The one place errors become messages: expected ones briefly, others logged."""
+        original = getattr(error, "original", error)
+        text = expected_error_text(original)
+        if text is None:
+            name = interaction.command.qualified_name if interaction.command else "component"
+            log.error("Unhandled error in %s", name, exc_info=original)
+            text = "Something went wrong on my side. It has been logged; please try again."
+        await send_ephemeral(interaction, info_embed("Sorry", text, colour=ERROR_COLOUR))
+
+
+def expected_error_text(error: BaseException) -> str | None:
+    """A short, friendly text for failures that are the user's or the moment's, else None."""
+    if isinstance(error, InvalidQuestion):
+        return f"That question can't be used: {escape_user_text(str(error))}"
+    if isinstance(error, UnknownDocument):
+        return f"I don't have that document: {escape_user_text(str(error))}"
+    if isinstance(error, RebuildInProgress):
+        return "The index is being rebuilt right now; try again when it has finished."
+    if isinstance(error, IndexBuildError):
+        return truncate(f"Rebuilding the index failed: {error}", 1000)
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, (app_commands.MissingPermissions, app_commands.CheckFailure)):
+        return "You don't have permission to use this command."
+    return None
+
+
+async def send_ephemeral(interaction: discord.Interaction, embed: discord.Embed) -> None:
+    """Reply privately whether or not the interaction was already acknowledged."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(embed=embed, ephemeral=True)
+        else:
+            await interaction.response.send_message(embed=embed, ephemeral=True)
+    except discord.HTTPException as exc:  # expired token, deleted channel: nothing to tell
+        log.warning("Could not deliver an error message: %s", exc)
+
+
+def create_bot(settings: Settings, engine: Any, *,
+               connector: aiohttp.BaseConnector | None = None, **kwargs: Any) -> KizunaBot:
+    """Build the bot around an already-loaded engine (``connector`` is for tests)."""
+    if connector is not None:
+        kwargs["connector"] = connector
+    return KizunaBot(settings, engine, **kwargs)
+
+
+__all__ = ["KizunaBot", "create_bot", "Cooldown", "Asker", "expected_error_text",
+           "send_ephemeral", "MESSAGE_LIMIT"]

@@ -1,0 +1,238 @@
+"""Turn the engine's answers into Discord embeds that always fit Discord's limits.
+
+Everything here is pure: no network, no bot. Text that comes from a user (the question)
+is escaped before it is echoed; text that comes from a document is escaped too, so a
+stray ``*`` or ``_`` in a source sentence shows as itself and the quote stays verbatim.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import discord
+
+from index.answer import Answer, DocumentInfo, Passage
+
+# Discord's documented limits (https://discord.com/developers/docs/resources/message).
+MESSAGE_LIMIT = 2000
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+AUTHOR_LIMIT = 256
+EMBED_TOTAL_LIMIT = 6000
+FIELD_COUNT_LIMIT = 25
+ELLIPSIS = "…"
+
+# Colours tell answered from not-answered at a glance, before anyone reads a word.
+ANSWER_COLOUR = discord.Colour.from_rgb(46, 160, 67)
+NOT_FOUND_COLOUR = discord.Colour.from_rgb(219, 150, 30)
+INFO_COLOUR = discord.Colour.from_rgb(88, 101, 242)
+ERROR_COLOUR = discord.Colour.from_rgb(218, 55, 60)
+
+CONFIDENCE_WORDS = {
+    "high": "High confidence: the sentence matches the question closely.",
+    "medium": "Medium confidence: the sentence is related; check the context.",
+    "low": "Low confidence: the closest sentence is only loosely related.",
+    "none": "No confidence: nothing in the documents matches.",
+}
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut ``text`` to ``limit`` characters, marking the cut with "…" so it is visible."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+
+
+def escape_user_text(text: str) -> str:
+    """Neutralise markdown and @mentions in something a user typed before echoing it."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def escape_document_text(text: str) -> str:
+    """Show document text literally (markdown escaped); mentions cannot ping anyway."""
+    return discord.utils.escape_markdown(text)
+
+
+def block_quote(text: str) -> str:
+    """Prefix every line with "> " so a multi-line sentence stays one block quote."""
+    return "\n".join("> " + line for line in text.splitlines() or [""])
+
+
+def highlighted(quote: str, span: tuple[int, int] | None) -> str:
+    """Escape the quote and put the part that answers (``span``) in bold."""
+    if not span or not (0 <= span[0] < span[1] <= len(quote)):
+        return escape_document_text(quote)
+    a, b = span
+    return (
+        escape_document_text(quote[:a])
+        + "**" + escape_document_text(quote[a:b]) + "**"
+        + escape_document_text(quote[b:])
+    )
+
+
+def source_line(p: Passage) -> str:
+    """"Title · 2022-01-09 · paragraph 3", the one line that says where a quote is from."""
+    parts = [f"*{escape_document_text(p.title or p.document)}*"]
+    if p.date:
+        parts.append(p.date)
+    parts.append(f"paragraph {p.paragraph}")
+    return " · ".join(parts)
+
+
+def _question_title(prefix: str, question: str) -> str:
+    # Titles do not render mentions, but escape anyway: the same text may be copied on.
+    return truncate(f"{prefix}{escape_user_text(question)}", TITLE_LIMIT)
+
+
+def _fit_quote(body: str, tail: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """Join a block-quoted body and a tail, trimming the body (not the source) to fit."""
+    room = limit - len(tail)
+    return truncate(body, room) + tail
+
+
+def answer_embed(answer: Answer) -> discord.Embed:
+    """The reply to a question: an answer, or clearly not one."""
+    if not answer.answered:
+        return not_found_embed(answer)
+    p = answer.passage
+    assert p is not None  # answered implies a passage
+    tail = "\n\n" + truncate(source_line(p), 1000)
+    body = block_quote(highlighted(p.quote, answer.highlight))
+    embed = discord.Embed(
+        title=_question_title("Q: ", answer.question),
+        description=_fit_quote(body, tail),
+        colour=ANSWER_COLOUR,
+    )
+    embed.set_footer(text=CONFIDENCE_WORDS.get(answer.confidence, answer.confidence))
+    return embed
+
+
+def not_found_embed(answer: Answer) -> discord.Embed:
+    """Visibly different: says the documents do not cover it; passages are only 'closest'."""
+    embed = discord.Embed(
+        title=_question_title("Not in the documents: ", answer.question),
+        description="The indexed documents don't seem to cover this question, so there "
+        "is no answer to quote.",
+        colour=NOT_FOUND_COLOUR,
+    )
+    closest = [p for p in ((answer.passage,) + tuple(answer.alternatives)) if p][:3]
+    for i, p in enumerate(closest, 1):
+        embed.add_field(
+            name=f"Closest I found #{i} (not an answer)",
+            value=truncate(f"{block_quote(escape_document_text(p.quote))}\n{source_line(p)}",
+                           FIELD_VALUE_LIMIT),
+            inline=False,
+        )
+    embed.set_footer(text="Try rephrasing, or use /sources to see what is indexed.")
+    return embed
+
+
+def context_embed(answer: Answer) -> discord.Embed:
+    """The quote in its paragraph: the sentences around it, the quote itself in bold."""
+    p = answer.passage
+    if p is None:
+        return info_embed("No context", "There is no passage to show context for.")
+    before = escape_document_text(answer.context_before.strip())
+    after = escape_document_text(answer.context_after.strip())
+    quote = "**" + escape_document_text(p.quote) + "**"
+    # Trim the surroundings first: the quote is the point of the message.
+    room = DESCRIPTION_LIMIT - len(quote) - 2 - 200
+    if room < 0:
+        text = truncate(quote, DESCRIPTION_LIMIT - 200)
+    else:
+        half = room // 2
+        before = ELLIPSIS + before[-(half - 1):] if len(before) > half else before
+        after = after[: half - 1] + ELLIPSIS if len(after) > half else after
+        text = " ".join(x for x in (before, quote, after) if x)
+    embed = discord.Embed(title="Context", colour=INFO_COLOUR,
+                          description=text + "\n\n" + truncate(source_line(p), 190))
+    return embed
+
+
+def passages_embed(answer: Answer, *, title: str = "Other passages") -> discord.Embed:
+    """The next best sentences, each with its source; never presented as the answer."""
+    embed = discord.Embed(title=title, colour=INFO_COLOUR)
+    if not answer.alternatives:
+        embed.description = "No other passages came close to this question."
+        return embed
+    for i, p in enumerate(answer.alternatives[:FIELD_COUNT_LIMIT], 1):
+        embed.add_field(
+            name=f"#{i} · score {p.score:.2f}",
+            value=truncate(f"{block_quote(escape_document_text(p.quote))}\n{source_line(p)}",
+                           FIELD_VALUE_LIMIT),
+            inline=False,
+        )
+    return fit_embed(embed)
+
+
+def sources_embed(docs: Sequence[DocumentInfo], model: str, built_at: str,
+                  sentence_count: int) -> discord.Embed:
+    """What /sources shows: the documents, the model and when the index was built."""
+    embed = discord.Embed(
+        title=f"{len(docs)} document{'s' if len(docs) != 1 else ''} indexed",
+        colour=INFO_COLOUR,
+        description=f"{sentence_count} sentences · model `{model}` · built {built_at}",
+    )
+    shown = list(docs)[: FIELD_COUNT_LIMIT - 1]
+    for d in shown:
+        embed.add_field(
+            name=truncate(escape_document_text(d.title or d.path), FIELD_NAME_LIMIT),
+            value=truncate(f"`{d.path}` · {d.date or 'no date'} · {d.sentences} sentences",
+                           FIELD_VALUE_LIMIT),
+            inline=False,
+        )
+    if len(docs) > len(shown):
+        embed.add_field(name="…", value=f"and {len(docs) - len(shown)} more", inline=False)
+    return fit_embed(embed)
+
+
+def info_embed(title: str, text: str, *, colour: discord.Colour = INFO_COLOUR) -> discord.Embed:
+    """A plain message in an embed (help, progress, refusals), within limits."""
+    return discord.Embed(title=truncate(title, TITLE_LIMIT),
+                         description=truncate(text, DESCRIPTION_LIMIT), colour=colour)
+
+
+def embed_length(embed: discord.Embed) -> int:
+    """Characters Discord counts towards the 6,000 total."""
+    return len(embed)
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """Drop trailing fields (noting it) until the embed fits the 6,000-character total."""
+    if len(embed.fields) > FIELD_COUNT_LIMIT:
+        for _ in range(len(embed.fields) - FIELD_COUNT_LIMIT):
+            embed.remove_field(-1)
+    dropped = 0
+    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
+        embed.remove_field(-1)
+        dropped += 1
+    if dropped:
+        embed.set_footer(text=f"{dropped} more not shown (message size limit){ELLIPSIS}")
+    if len(embed) > EMBED_TOTAL_LIMIT and embed.description:
+        over = len(embed) - EMBED_TOTAL_LIMIT
+        embed.description = truncate(embed.description, len(embed.description) - over)
+    return embed
+
+
+def help_text(titles: Iterable[str]) -> str:
+    """How to ask, with example questions drawn from the indexed documents' titles."""
+    examples = []
+    for title in list(titles)[:3]:
+        short = truncate(title.rstrip(". "), 80)
+        examples.append(f"• `/ask question: What is “{short}” about?`")
+    examples += ["• `/ask question: When did …?`  (dates come back in bold)",
+                 "• `/ask question: Who said …? private: True`  (only you see the reply)"]
+    return truncate(
+        "Ask me about the indexed documents and I'll quote the exact sentence that "
+        "answers, with where it comes from.\n\n"
+        "**Ways to ask**\n"
+        "• `/ask` with your question (1–300 characters)\n"
+        "• mention me with a question, or reply to one of my answers\n"
+        "• send me a direct message\n\n"
+        "**Examples**\n" + "\n".join(examples) + "\n\n"
+        "Buttons under an answer show the surrounding context and other passages. "
+        "`/sources` lists the documents.",
+        DESCRIPTION_LIMIT,
+    )

@@ -1,0 +1,99 @@
+"""Embeds: content, escaping, and Discord's size limits."""
+from __future__ import annotations
+
+import discord
+
+from bot import embeds
+from index.answer import Answer, DocumentInfo
+from test_bot_fakes import QUOTE_1924, FakeEngine, passage
+
+
+def assert_within_limits(embed: discord.Embed) -> None:
+    assert len(embed.title or "") <= embeds.TITLE_LIMIT
+    assert len(embed.description or "") <= embeds.DESCRIPTION_LIMIT
+    assert len(embed.fields) <= embeds.FIELD_COUNT_LIMIT
+    for f in embed.fields:
+        assert len(f.name) <= embeds.FIELD_NAME_LIMIT and len(f.value) <= embeds.FIELD_VALUE_LIMIT
+    assert len(embed.footer.text or "") <= embeds.FOOTER_LIMIT
+    assert len(embed) <= embeds.EMBED_TOTAL_LIMIT
+
+
+def test_answer_is_a_block_quote_with_the_year_in_bold() -> None:
+    a = FakeEngine().ask("when did relations begin?")
+    e = embeds.answer_embed(a)
+    assert e.colour == embeds.ANSWER_COLOUR
+    assert e.description.startswith("> Diplomatic relations began in **1924**, and")
+    assert "Turkey and Japan" in e.description and "2022-01-09" in e.description
+    assert "paragraph 9" in e.description
+    assert "High confidence" in e.footer.text
+    # The quote is verbatim once the bold markers are removed.
+    assert QUOTE_1924 in e.description.replace("**", "").replace("> ", "", 1)
+    assert_within_limits(e)
+
+
+def test_not_found_looks_different_and_never_claims_an_answer() -> None:
+    a = FakeEngine().ask("What is the capital of France?")
+    e = embeds.answer_embed(a)
+    assert e.colour == embeds.NOT_FOUND_COLOUR != embeds.ANSWER_COLOUR
+    assert e.title.startswith("Not in the documents")
+    assert "don't seem to cover" in e.description
+    assert e.fields and all("Closest I found" in f.name and "not an answer" in f.name
+                            for f in e.fields)
+    assert_within_limits(e)
+
+
+def test_user_text_is_escaped_in_titles() -> None:
+    a = Answer("@everyone what is **this** <@123>?", False, passage("x."))
+    e = embeds.answer_embed(a)
+    assert "@everyone" not in e.title  # escape_mentions inserts a zero-width space
+    assert "\\*\\*this\\*\\*" in e.title
+
+
+def test_markdown_in_a_document_shows_literally() -> None:
+    a = Answer("q", True, passage("Use *stars* and _underscores_."), highlight=(4, 11))
+    d = embeds.answer_embed(a).description
+    assert d.startswith("> Use **\\*stars\\***")
+    assert "\\_underscores\\_" in d
+
+
+def test_very_long_answer_is_truncated_visibly() -> None:
+    e = FakeEngine().ask("a long one please")
+    for embed in (embeds.answer_embed(e), embeds.context_embed(e), embeds.passages_embed(e)):
+        assert_within_limits(embed)
+    d = embeds.answer_embed(e).description
+    assert "…" in d and d.rstrip().endswith("paragraph 1")  # the source line survives
+    c = embeds.context_embed(e).description
+    assert "**Very long" in c and "…" in c
+
+
+def test_long_question_title_is_cut_with_ellipsis() -> None:
+    a = Answer("why " * 200, True, passage("x."))
+    title = embeds.answer_embed(a).title
+    assert len(title) <= embeds.TITLE_LIMIT and title.endswith("…")
+
+
+def test_context_puts_the_quote_in_bold_between_its_neighbours() -> None:
+    a = FakeEngine().ask("when did relations begin?")
+    d = embeds.context_embed(a).description
+    assert d.startswith(f"Before it. **{QUOTE_1924}** After it.")
+
+
+def test_passages_and_sources_fit_with_many_items() -> None:
+    alts = tuple(passage("word " * 300, i) for i in range(40))
+    assert_within_limits(embeds.passages_embed(Answer("q", True, passage("x."), alts)))
+    docs = [DocumentInfo(f"d{i}.txt", "T" * 300, None, 5, 1) for i in range(60)]
+    e = embeds.sources_embed(docs, "m", "now", 300)
+    assert_within_limits(e)
+    assert e.title == "60 documents indexed"
+
+
+def test_truncate() -> None:
+    assert embeds.truncate("abc", 3) == "abc"
+    assert embeds.truncate("abcdef", 4) == "abc…"
+    assert len(embeds.truncate("x" * 5000, 4096)) == 4096
+
+
+def test_help_text_uses_document_titles() -> None:
+    text = embeds.help_text(["The foreign ministers of Turkey and Japan meet."])
+    assert "What is “The foreign ministers of Turkey and Japan meet” about?" in text
+    assert len(text) <= embeds.DESCRIPTION_LIMIT

@@ -1,0 +1,124 @@
+"""Cooldown, batching, permissions and error texts, without any network."""
+from __future__ import annotations
+
+import asyncio
+import time
+from types import SimpleNamespace
+
+import discord
+import pytest
+
+from bot.cogs.admin import Progress, progress_text, report_text
+from bot.cogs.ask import AnswerCache, strip_mentions
+from bot.discord_app import Asker, Cooldown, create_bot, expected_error_text
+from bot.settings import Settings
+from index.answer import BuildReport
+from index.errors import IndexBuildError, InvalidQuestion, RebuildInProgress
+from test_bot_fakes import FakeEngine
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_cooldown_allows_rate_then_says_when_to_retry() -> None:
+    clock = Clock()
+    cd = Cooldown(rate=2, per=30.0, clock=clock)
+    assert cd.retry_after(1) == 0 and cd.retry_after(1) == 0
+    clock.now += 10
+    assert cd.retry_after(1) == pytest.approx(20.0)
+    assert cd.retry_after(2) == 0  # per user
+    clock.now += 20.01
+    assert cd.retry_after(1) == 0
+
+
+def test_cooldown_zero_seconds_is_off() -> None:
+    cd = Cooldown(rate=1, per=0.0)
+    assert all(cd.retry_after(1) == 0 for _ in range(10))
+
+
+async def test_asker_batches_concurrent_questions() -> None:
+    engine = FakeEngine(ask_delay=0.02)
+    asker = Asker(engine, k=3, max_batch=32)
+    answers = await asyncio.gather(*(asker.ask(f"when did relations begin {i}?") for i in range(50)))
+    assert [a.question for a in answers] == [f"when did relations begin {i}?" for i in range(50)]
+    assert sum(engine.ask_many_calls) == 50 and len(engine.ask_many_calls) <= 3
+    assert engine.ask_calls == 0
+
+
+async def test_asker_isolates_a_bad_question_in_a_batch() -> None:
+    asker = Asker(FakeEngine(), k=3)
+    results = await asyncio.gather(asker.ask("fine?"), asker.ask("invalid"), asker.ask("ok?"),
+                                   return_exceptions=True)
+    assert isinstance(results[1], InvalidQuestion)
+    assert results[0].answered and results[2].answered
+
+
+async def test_asker_keeps_the_loop_free() -> None:
+    asker = Asker(FakeEngine(ask_delay=0.3), k=3)
+    task = asyncio.create_task(asker.ask("slow?"))
+    t0 = time.perf_counter()
+    await asyncio.sleep(0.01)
+    assert time.perf_counter() - t0 < 0.1  # the loop was not blocked by the engine
+    assert (await task).answered
+
+
+def test_expected_errors_have_friendly_text_and_others_none() -> None:
+    assert "can't be used" in expected_error_text(InvalidQuestion("empty"))
+    assert "being rebuilt" in expected_error_text(RebuildInProgress())
+    assert "failed" in expected_error_text(IndexBuildError("disk full"))
+    assert expected_error_text(ValueError("boom")) is None
+
+
+def test_answer_cache_is_bounded() -> None:
+    cache = AnswerCache(size=2)
+    a = FakeEngine().ask("q?")
+    k1, k2, k3 = cache.put(a), cache.put(a), cache.put(a)
+    assert len(k1) == 16 and cache.get(k1) is None and cache.get(k3) is a and len(cache) == 2
+
+
+def test_strip_mentions() -> None:
+    assert strip_mentions("<@42> when? <@!42>", 42) == "when?"
+    assert strip_mentions("<@42>", 42) == ""
+
+
+def test_report_text_lists_changes() -> None:
+    r = BuildReport(documents=2, sentences=30, chunks=30, added=("b.txt",), changed=("a.txt",),
+                    seconds=1.25)
+    text = report_text(r)
+    assert "**Added** (1): `b.txt`" in text and "**Changed** (1): `a.txt`" in text
+    assert "**Removed** (0): none" in text and "30 sentences" in text and "1.2 s" in text
+
+
+async def test_progress_crosses_threads_safely() -> None:
+    progress = Progress(asyncio.get_running_loop())
+    await asyncio.to_thread(progress, "embedding", 3, 10)
+    await asyncio.wait_for(progress.changed.wait(), 1)
+    assert progress.state == ("embedding", 3, 10)
+    assert "embedding: 3/10 30%" in progress_text(progress.state, time.monotonic())
+
+
+def _interaction(user_id: int, manage_guild: bool, guild: bool = True) -> SimpleNamespace:
+    perms = discord.Permissions(manage_guild=manage_guild)
+    return SimpleNamespace(user=SimpleNamespace(id=user_id), permissions=perms,
+                           guild_id=1 if guild else None)
+
+
+async def test_admin_check_uses_permissions_owner_and_admin_ids() -> None:
+    bot = create_bot(Settings(admin_ids=frozenset({7})), FakeEngine())
+    bot.owner_id = 99
+    assert await bot.is_admin(_interaction(5, manage_guild=True))
+    assert await bot.is_admin(_interaction(7, manage_guild=False))
+    assert await bot.is_admin(_interaction(99, manage_guild=False, guild=False))
+    assert not await bot.is_admin(_interaction(5, manage_guild=False))
+    assert not await bot.is_admin(_interaction(5, manage_guild=True, guild=False))
+
+
+def test_bot_defaults_are_safe() -> None:
+    bot = create_bot(Settings(), FakeEngine())
+    assert bot.allowed_mentions.to_dict() == {"parse": []}
+    assert bot.intents.message_content and not bot.intents.members
