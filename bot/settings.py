@@ -61,7 +61,7 @@ class Settings:
     model: str | None = None  # None: the bundled all-MiniLM-L6-v2
     device: str = "cpu"
     alternatives: int = 3
-    max_file_mb: float = 8.0
+    max_file_mb: float = 4.0
     cooldown_rate: int = 5  # questions a user may ask ...
     cooldown_seconds: float = 30.0  # ... within this many seconds
     log_level: str = "INFO"
@@ -85,7 +85,7 @@ class Settings:
             model=env.get("KIZUNA_MODEL", "").strip() or None,
             device=env.get("KIZUNA_DEVICE", "").strip() or "cpu",
             alternatives=_int(env, "KIZUNA_ALTERNATIVES", 3, 0, 10),
-            max_file_mb=_float(env, "KIZUNA_MAX_FILE_MB", 8.0, 0.001, 1024.0),
+            max_file_mb=_float(env, "KIZUNA_MAX_FILE_MB", 4.0, 0.001, 1024.0),
             cooldown_rate=_int(env, "KIZUNA_COOLDOWN_RATE", 5, 1, 1000),
             cooldown_seconds=_float(env, "KIZUNA_COOLDOWN_SECONDS", 30.0, 0.0, 86400.0),
             log_level=level,

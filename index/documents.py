@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 SUFFIXES = (".txt", ".md")
 # ` date 2022-01-09 The title…`: the article's header line (leading space and all).
@@ -86,7 +83,7 @@ def read_document(file: Path, rel: str, warnings: list[str], max_bytes: int) -> 
     return Document(path=rel, title=title, date=date, text=text, body_start=body_start, sha256=sha)
 
 
-def load_documents(seeds_dir: Path, max_bytes: int = 8_000_000) -> tuple[list[Document], list[str]]:
+def load_documents(seeds_dir: Path, max_bytes: int = 4_000_000) -> tuple[list[Document], list[str]]:
     """Every .txt and .md file under ``seeds_dir``, recursively, in a stable order."""
     warnings: list[str] = []
     if not seeds_dir.is_dir():
@@ -101,6 +98,4 @@ def load_documents(seeds_dir: Path, max_bytes: int = 8_000_000) -> tuple[list[Do
         doc = read_document(file, rel, warnings, max_bytes)
         if doc is not None:
             docs.append(doc)
-    for warning in warnings:
-        log.warning("%s", warning)
     return docs, warnings

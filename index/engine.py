@@ -58,7 +58,7 @@ class Engine:
         embedder: Embedder,
         *,
         params: IndexParams = IndexParams(),
-        max_file_bytes: int = 8_000_000,
+        max_file_bytes: int = 4_000_000,
         weights: Weights = Weights(),
         calibration: Calibration = Calibration(),
     ) -> None:
@@ -112,6 +112,8 @@ class Engine:
         if not self.seeds_dir.is_dir():
             raise IndexBuildError(f"the seeds folder {self.seeds_dir} does not exist")
         documents, warnings = load_documents(self.seeds_dir, self.max_file_bytes)
+        for warning in warnings:
+            log.warning("%s", warning)
         old = self._corpus if self._corpus is not None else self._load_stored()
         old_hashes = {d.path: d.sha256 for d in old.documents} if old else {}
         new_hashes = {d.path: d.sha256 for d in documents}

@@ -1,0 +1,107 @@
+"""The ``kizuna`` command: ask, index, chat, eval, run (the Discord bot).
+
+With no command it runs the main job: the Discord bot when DISCORD_TOKEN is set,
+otherwise a terminal chat that gives the same answers.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from .settings import Settings, SettingsError
+
+log = logging.getLogger("kizuna")
+
+
+def _quiet_libraries(settings: Settings) -> None:
+    """Keep library chatter off the terminal, and the bundled model off the network."""
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if settings.model is None:
+        # The bundled model is a local folder: nothing needs the hub, so never ask it.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # bm25s sets its own logger to DEBUG when imported; these libraries speak only of problems.
+    for noisy in ("faiss.loader", "bm25s", "sentence_transformers", "httpx", "urllib3"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seeds", type=Path, help="folder of .txt/.md documents (env KIZUNA_SEEDS, default ./seeds)")
+    parser.add_argument("--index-dir", type=Path, help="where the index is stored (env KIZUNA_INDEX_DIR, default ./.kizuna-index)")
+    parser.add_argument("--model", help="sentence-transformers model name or path (env KIZUNA_MODEL; default: bundled all-MiniLM-L6-v2)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kizuna", description="Answers questions about your documents by quoting the source sentence.")
+    sub = parser.add_subparsers(dest="command")
+    ask = sub.add_parser("ask", help="answer one question (or '-' for one per line from standard input)")
+    ask.add_argument("question", nargs="+", help="the question, or '-' to read questions from standard input")
+    ask.add_argument("-k", type=int, default=None, metavar="N", help="how many other passages to show (0-10)")
+    ask.add_argument("--document", help="search only this document (its path relative to the seeds folder)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per answer")
+    index = sub.add_parser("index", help="build or refresh the index")
+    index.add_argument("--force", action="store_true", help="re-embed every document")
+    sub.add_parser("chat", help="a terminal chat with the same answers as the bot")
+    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    sub.add_parser("sources", help="list the indexed documents")
+    for name in ("ask", "index", "chat", "run", "sources"):
+        _add_common(sub.choices[name])
+    try:
+        from . import eval_cmd
+    except ImportError:  # the evaluation command is optional
+        eval_cmd = None
+    if eval_cmd is not None:
+        _add_common(eval_cmd.add_parser(sub))
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "seeds", None):
+        settings = replace(settings, seeds_dir=args.seeds)
+    if getattr(args, "index_dir", None):
+        settings = replace(settings, index_dir=args.index_dir)
+    if getattr(args, "model", None):
+        settings = replace(settings, model=args.model)
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    from dotenv import load_dotenv
+
+    load_dotenv(Path.cwd() / ".env")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = _settings(args)
+    except SettingsError as err:
+        print(f"kizuna: {err}", file=sys.stderr)
+        return 2
+    _quiet_libraries(settings)
+    from . import commands  # imports the engine's libraries, so logging is set up after
+
+    _configure_logging(settings.log_level if args.command in (None, "run") else min_level(settings.log_level))
+
+    command = args.command or ("run" if settings.discord_token else "chat")
+    try:
+        return commands.dispatch(command, args, settings)
+    except KeyboardInterrupt:
+        return 130
+
+
+def min_level(level: str) -> str:
+    """Commands print their own results; their logs only speak of problems unless asked."""
+    return level if level in ("DEBUG", "ERROR", "CRITICAL") else "WARNING"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,234 @@
+"""What each ``kizuna`` subcommand does, given parsed arguments and settings."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import select
+import sys
+from typing import Iterator
+
+from index import Engine, KizunaError
+from index.errors import InvalidQuestion, ModelLoadError, UnknownDocument
+
+from .render import render_answer, render_documents, render_report
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+_BATCH = 64  # questions encoded together when standard input has several ready
+
+
+def open_engine(settings: Settings, *, progress_bar: bool = False) -> Engine:
+    """Load the model and the index (building it on first use)."""
+    from index.embedder import load_embedder
+
+    embedder = load_embedder(settings.model, settings.device)
+    bar = _ProgressBar() if progress_bar else None
+    try:
+        return Engine.open(
+            settings.seeds_dir,
+            settings.index_dir,
+            embedder,
+            progress=bar,
+            max_file_bytes=int(settings.max_file_mb * 1_000_000),
+        )
+    finally:
+        if bar:
+            bar.close()
+
+
+class _ProgressBar:
+    """A tqdm bar on standard error, fed by the engine's progress callback."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != "embedding":
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, leave=False)
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    handlers = {"ask": ask, "index": index, "chat": chat, "run": run, "sources": sources, "eval": evaluate}
+    try:
+        return handlers[command](args, settings)
+    except ModelLoadError as err:
+        print(f"kizuna: {err}", file=sys.stderr)
+        return 1
+    except KizunaError as err:
+        print(f"kizuna: {err}", file=sys.stderr)
+        return 2
+
+
+def _k(args: argparse.Namespace, settings: Settings) -> int:
+    k = settings.alternatives if args.k is None else args.k
+    if not 0 <= k <= 10:
+        raise InvalidQuestion("-k must be between 0 and 10")
+    return k
+
+
+def ask(args: argparse.Namespace, settings: Settings) -> int:
+    k = _k(args, settings)
+    if args.question == ["-"]:
+        engine = open_engine(settings)
+        return _ask_stream(engine, args, k)
+    question = " ".join(args.question)
+    engine = open_engine(settings)
+    answer = engine.ask(question, k=k, document=args.document)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        print(render_answer(answer, color=sys.stdout.isatty()))
+    return 0
+
+
+def _ask_stream(engine: Engine, args: argparse.Namespace, k: int) -> int:
+    """One answer per input line, in order; a bad line gets an error object, not a crash."""
+    for lines in _line_batches(sys.stdin):
+        parsed = [_parse_line(line, args.document) for line in lines]
+        good = [(i, q) for i, q in enumerate(parsed) if not isinstance(q, str)]
+        results: dict[int, dict] = {i: {"question": None, "error": q} for i, q in enumerate(parsed) if isinstance(q, str)}
+        results.update(_answer_batch(engine, good, k))
+        for i in range(len(lines)):
+            out = results[i]
+            print(json.dumps(out, ensure_ascii=False) if args.json else _text(out), flush=False)
+        sys.stdout.flush()
+    return 0
+
+
+def _answer_batch(engine: Engine, items: list[tuple[int, tuple[str, str | None]]], k: int) -> dict[int, dict]:
+    try:
+        answers = engine.ask_many([q for _, q in items], k=k)
+        return {i: a.to_dict() for (i, _), a in zip(items, answers)}
+    except (InvalidQuestion, UnknownDocument):
+        # One bad question must not sink its neighbours: answer them one by one.
+        out = {}
+        for i, (question, document) in items:
+            try:
+                out[i] = engine.ask(question, k=k, document=document).to_dict()
+            except (InvalidQuestion, UnknownDocument) as err:
+                out[i] = {"question": question, "error": str(err)}
+        return out
+
+
+def _text(result: dict) -> str:
+    if "error" in result:
+        return f"error: {result['error']}"
+    return json.dumps(result, ensure_ascii=False)
+
+
+def _parse_line(line: str, default_document: str | None) -> tuple[str, str | None] | str:
+    """A plain question, or a JSON object {"question": ..., "document": ...}; else an error."""
+    text = line.strip()
+    if text.startswith("{"):
+        try:
+            obj = json.loads(text)
+        except ValueError as err:
+            return f"not valid JSON: {err}"
+        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str):
+            return 'a JSON line needs a "question" string'
+        document = obj.get("document", default_document)
+        if document is not None and not isinstance(document, str):
+            return '"document" must be a string'
+        return obj["question"], document
+    return text, default_document
+
+
+def _line_batches(stream) -> Iterator[list[str]]:
+    """Lines from ``stream`` in batches of what is already available, up to _BATCH.
+
+    A pipe that delivers many questions at once gets them encoded together; an
+    interactive one line at a time still gets each answer as soon as it is typed.
+    """
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    if fd is None:
+        for line in stream:
+            yield [line.rstrip("\n")]
+        return
+    buffer = b""
+    eof = False
+    while True:
+        lines: list[bytes] = []
+        while True:
+            while b"\n" in buffer and len(lines) < _BATCH:
+                line, buffer = buffer.split(b"\n", 1)
+                lines.append(line)
+            if len(lines) >= _BATCH or eof or (lines and not _ready(fd)):
+                break
+            chunk = os.read(fd, 1 << 16)
+            buffer += chunk
+            if not chunk:
+                eof = True
+                if buffer:
+                    lines.append(buffer)
+                    buffer = b""
+        if lines:
+            yield [line.decode("utf-8", errors="replace").rstrip("\r") for line in lines]
+        if eof and not buffer:
+            return
+
+
+def _ready(fd: int) -> bool:
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
+def index(args: argparse.Namespace, settings: Settings) -> int:
+    # The report below lists the warnings; don't print them twice through the log.
+    logging.getLogger("index.engine").setLevel(logging.ERROR)
+    engine = open_engine(settings, progress_bar=True)
+    report = engine.last_report
+    if args.force:
+        report = engine.rebuild(progress=_ProgressBar(), force=True)
+    print(render_report(report))
+    return 0
+
+
+def sources(args: argparse.Namespace, settings: Settings) -> int:
+    engine = open_engine(settings)
+    print(render_documents(engine.documents(), engine.model_name, engine.built_at))
+    return 0
+
+
+def chat(args: argparse.Namespace, settings: Settings) -> int:
+    from .chat import run_chat
+
+    if settings.discord_token is None and args.command is None:
+        print("No DISCORD_TOKEN is set, so Kizuna runs as a terminal chat. "
+              "Put DISCORD_TOKEN=... in .env to run the Discord bot.", file=sys.stderr)
+    engine = open_engine(settings, progress_bar=True)
+    return run_chat(engine, settings, sys.stdin, sys.stdout)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.discord_token:
+        print("kizuna run needs a Discord bot token: create an application at the Discord developer "
+              "portal, copy its bot token, and put DISCORD_TOKEN=... in .env (see .env.example).", file=sys.stderr)
+        return 2
+    engine = open_engine(settings, progress_bar=True)
+    from .run import run as run_bot
+
+    return run_bot(settings, engine)
+
+
+def evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from . import eval_cmd
+
+    return eval_cmd.run(args, settings)

@@ -1,0 +1,79 @@
+"""Answers as plain text for the terminal: the command line and the chat share this."""
+from __future__ import annotations
+
+import textwrap
+
+from index import Answer, BuildReport, DocumentInfo, Passage
+
+_WIDTH = 88
+
+
+def source_line(p: Passage) -> str:
+    parts = [p.title]
+    if p.date:
+        parts.append(p.date)
+    parts.append(f"paragraph {p.paragraph}")
+    return f"{', '.join(parts)} ({p.document})"
+
+
+def _quoted(text: str) -> str:
+    """The text in quotation marks, unless the sentence already opens with one."""
+    return text if text.startswith(("“", '"', "‘", "'")) else f"“{text}”"
+
+
+def _quote_block(text: str, bold: tuple[int, int] | None = None) -> str:
+    if bold:
+        # Terminal bold; the span comes from the engine, relative to the quote.
+        text = f"{text[:bold[0]]}\033[1m{text[bold[0]:bold[1]]}\033[0m{text[bold[1]:]}"
+    lines = textwrap.wrap(_quoted(text), _WIDTH - 4) or [""]
+    return "\n".join(f"  > {line}" for line in lines)
+
+
+def _passages(passages: tuple[Passage, ...] | list[Passage], start: int = 1) -> str:
+    out = []
+    for n, p in enumerate(passages, start=start):
+        snippet = textwrap.shorten(p.quote, _WIDTH - 8, placeholder=" …")
+        out.append(f"  {n}. {_quoted(snippet)}\n     {source_line(p)}")
+    return "\n".join(out)
+
+
+def render_answer(answer: Answer, *, color: bool = False) -> str:
+    """The quote as a block quote, its source, the confidence in words; or the not-found reply."""
+    p = answer.passage
+    if p is None:
+        return "The index holds no documents yet: add .txt or .md files to the seeds folder and run `kizuna index`."
+    if not answer.answered:
+        closest = [p, *answer.alternatives]
+        return "The documents don't cover that. The closest passages I found (not answers):\n" + _passages(closest)
+    lines = [
+        _quote_block(p.quote, answer.highlight if color else None),
+        f"  — {source_line(p)}",
+        f"  Confidence: {answer.confidence} ({p.score:.2f})",
+    ]
+    if answer.alternatives:
+        lines += ["", "Other passages:", _passages(answer.alternatives)]
+    return "\n".join(lines)
+
+
+def render_documents(docs: list[DocumentInfo], model: str, built_at: str) -> str:
+    lines = [f"{len(docs)} document(s), model {model}, index built {built_at or 'just now'}"]
+    for d in docs:
+        date = f", {d.date}" if d.date else ""
+        lines.append(f"  - {d.title}{date}: {d.sentences} sentences ({d.path})")
+    return "\n".join(lines)
+
+
+def render_report(report: BuildReport) -> str:
+    if not report.rebuilt:
+        head = "The index is up to date: nothing re-embedded."
+    else:
+        head = f"Index built in {report.seconds:.2f} s: {report.reembedded} document(s) embedded anew."
+    lines = [
+        head,
+        f"  documents {report.documents}, sentences {report.sentences}, chunks {report.chunks}",
+    ]
+    for label, paths in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
+        if paths:
+            lines.append(f"  {label}: {', '.join(paths)}")
+    lines += [f"  warning: {w}" for w in report.warnings]
+    return "\n".join(lines)

@@ -1,0 +1,105 @@
+"""Reading seeds: headers, titles, encodings, sizes, and files that can't be used."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import ARTICLE
+from index.documents import load_documents
+from index.sentences import split_document
+
+
+def _load(folder: Path, **kw):
+    return load_documents(folder, **kw)
+
+
+def test_article_header_gives_date_and_title_and_is_not_quotable(seeds):
+    docs, warnings = _load(seeds)
+    assert warnings == []
+    [doc] = docs
+    assert doc.date == "2022-01-09"
+    assert doc.title.startswith("The foreign ministers of Turkey and Japan meet")
+    assert doc.text == ARTICLE.read_text(encoding="utf-8")
+    sentences = split_document(doc, 0)
+    assert not any("date 2022" in s.text for s in sentences)
+    assert sentences[0].paragraph == 1 and sentences[0].text.startswith("Minister Mevlut Cavusoglu")
+
+
+def test_titles_come_from_markdown_heading_first_line_or_file_name(tmp_path):
+    (tmp_path / "a.md").write_text("# Tea ceremony\n\nMatcha is whisked.\n", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Short title line\n\nBody sentence here.\n", encoding="utf-8")
+    (tmp_path / "my_notes-file.txt").write_text("This is a sentence. Another one follows.\n", encoding="utf-8")
+    docs = {d.path: d for d in _load(tmp_path)[0]}
+    assert docs["a.md"].title == "Tea ceremony"
+    assert docs["b.txt"].title == "Short title line"
+    assert docs["my_notes-file.txt"].title == "My notes file"
+    assert docs["my_notes-file.txt"].body_start == 0  # no title line: every sentence is quotable
+
+
+def test_recursive_and_only_text_files(tmp_path):
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    (tmp_path / "sub" / "deeper" / "x.txt").write_text("Deep text here.", encoding="utf-8")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "secret.txt").write_text("Not for indexing.", encoding="utf-8")
+    docs, _ = _load(tmp_path)
+    assert [d.path for d in docs] == ["sub/deeper/x.txt"]
+
+
+def test_invalid_utf8_is_replaced_with_a_warning_naming_the_file(tmp_path):
+    (tmp_path / "latin1.txt").write_bytes("Café au lait is served in Paris.".encode("latin-1"))
+    docs, warnings = _load(tmp_path)
+    assert len(docs) == 1 and "�" in docs[0].text
+    assert any("latin1.txt" in w and "UTF-8" in w for w in warnings)
+
+
+def test_crlf_line_ends_keep_offsets_exact(tmp_path):
+    (tmp_path / "win.txt").write_bytes(b"Title\r\n\r\nFirst sentence here. Second one.\r\n\r\nNew paragraph.\r\n")
+    [doc], warnings = _load(tmp_path)
+    assert warnings == [] and "\r" not in doc.text
+    sentences = split_document(doc, 0)
+    assert [s.text for s in sentences] == ["First sentence here.", "Second one.", "New paragraph."]
+    assert [s.paragraph for s in sentences] == [1, 1, 2]
+    assert all(doc.text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_empty_and_whitespace_files_are_skipped_with_a_warning(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "blank.md").write_text("  \n\n\t\n", encoding="utf-8")
+    (tmp_path / "title-only.md").write_text("# Just a title\n", encoding="utf-8")
+    docs, warnings = _load(tmp_path)
+    assert docs == []
+    assert {w.split(":")[0] for w in warnings} == {"empty.txt", "blank.md", "title-only.md"}
+
+
+def test_file_over_the_size_limit_is_skipped_with_a_clear_warning(tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text("Filler sentence number one. " * 190_000, encoding="utf-8")  # about 5.3 MB
+    (tmp_path / "small.txt").write_text("A small file is fine.", encoding="utf-8")
+    docs, warnings = _load(tmp_path)  # the default limit is 4 MB
+    assert [d.path for d in docs] == ["small.txt"]
+    assert any(w.startswith("big.txt: skipped") and "MB" in w for w in warnings)
+
+
+def test_one_huge_paragraph_is_segmented_in_bounded_pieces(tmp_path):
+    big = tmp_path / "big.txt"
+    # 400 KB with no blank line and no line break: pysbd must get it in pieces.
+    big.write_text("Dr. Tanaka met Mr. J. Smith in Tokyo today. " * 9_000, encoding="utf-8")
+    [doc], warnings = _load(tmp_path)
+    assert warnings == []
+    sentences = split_document(doc, 0)
+    assert len(sentences) == 9_000
+    assert {s.text for s in sentences} == {"Dr. Tanaka met Mr. J. Smith in Tokyo today."}
+    assert all(doc.text[s.start : s.end] == s.text for s in sentences)
+
+
+def test_unreadable_file_is_reported_not_raised(tmp_path):
+    target = tmp_path / "gone.txt"
+    target.symlink_to(tmp_path / "missing.txt")
+    (tmp_path / "ok.txt").write_text("Fine text.", encoding="utf-8")
+    docs, warnings = _load(tmp_path)
+    assert [d.path for d in docs] == ["ok.txt"]
+
+
+def test_missing_seeds_folder_is_a_warning(tmp_path):
+    docs, warnings = _load(tmp_path / "nope")
+    assert docs == [] and "does not exist" in warnings[0]
