@@ -1,0 +1,141 @@
+"""Answering and rebuilding: the engine's contract, on a deterministic fake embedder."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from conftest import RELATIONS
+from index import Engine, IndexBuildError, InvalidQuestion, RebuildInProgress, UnknownDocument
+from index.embedder import HashingEmbedder
+
+ARTICLE = "turkey-japan-foreign-ministers-2022-01-09.txt"
+
+
+@pytest.fixture
+def engine(seeds, tmp_path, hashing) -> Engine:
+    (seeds / "tea.md").write_text(
+        "# Tea\n\nMatcha is whisked with a bamboo whisk. Sencha is steeped for one minute.\n\n"
+        "Gyokuro is grown in shade for three weeks.\n",
+        encoding="utf-8",
+    )
+    return Engine.open(seeds, tmp_path / "idx", hashing)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t", "???", "\x00\x01"])
+def test_empty_or_wordless_questions_are_refused(engine, question):
+    with pytest.raises(InvalidQuestion):
+        engine.ask(question)
+
+
+def test_huge_question_is_refused_with_its_length(engine):
+    with pytest.raises(InvalidQuestion, match="1001 characters"):
+        engine.ask("a" * 1001)
+
+
+def test_hostile_text_is_just_a_question(engine):
+    answer = engine.ask("<@everyone> `rm -rf /` **bold** ${jndi:ldap://x} ' OR 1=1 -- relations 1924")
+    assert answer.passage is not None and answer.question.startswith("<@everyone>")
+
+
+def test_answer_carries_source_offsets_and_context(engine, seeds):
+    answer = engine.ask("diplomatic relations began 1924 Turkish mission")
+    p = answer.passage
+    assert p.quote == RELATIONS and p.document == ARTICLE and p.date == "2022-01-09" and p.paragraph == 14
+    text = (seeds / ARTICLE).read_text(encoding="utf-8")
+    assert text[p.start : p.end] == RELATIONS
+    assert answer.context_before.endswith("Ottoman era.") and answer.context_after.startswith("In 2013")
+
+
+def test_alternatives_are_distinct_and_limited_by_k(engine):
+    answer = engine.ask("tea whisk shade steeped", k=2)
+    quotes = [answer.quote, *[a.quote for a in answer.alternatives]]
+    assert len(answer.alternatives) == 2 and len(set(quotes)) == 3
+    assert engine.ask("tea", k=0).alternatives == ()
+
+
+def test_document_filter_restricts_the_search(engine):
+    answer = engine.ask("relations 1924", document="tea.md")
+    assert answer.passage.document == "tea.md"
+    assert {a.document for a in answer.alternatives} == {"tea.md"}
+    with pytest.raises(UnknownDocument, match="nope.txt"):
+        engine.ask("relations", document="nope.txt")
+
+
+def test_ask_many_keeps_order_and_matches_ask(engine):
+    questions = [("gyokuro shade weeks", None), ("relations 1924", ARTICLE), ("matcha whisk", "tea.md")]
+    batch = engine.ask_many(questions)
+    single = [engine.ask(q, document=d) for q, d in questions]
+    assert [a.quote for a in batch] == [a.quote for a in single]
+    assert [a.question for a in batch] == [q for q, _ in questions]
+
+
+def test_to_dict_has_the_stable_json_fields(engine):
+    data = engine.ask("relations 1924").to_dict()
+    for key in ("question", "answered", "quote", "document", "title", "date", "paragraph", "start", "end", "score", "alternatives"):
+        assert key in data
+    assert set(data["alternatives"][0]) == {"quote", "document", "paragraph", "start", "end", "score"}
+
+
+def test_empty_seeds_give_a_not_found_answer_not_a_crash(tmp_path, hashing):
+    (tmp_path / "seeds").mkdir()
+    engine = Engine.open(tmp_path / "seeds", tmp_path / "idx", hashing)
+    answer = engine.ask("anything?")
+    assert answer.answered is False and answer.passage is None
+    assert engine.documents() == []
+
+
+def test_missing_seeds_folder_fails_the_build_clearly(tmp_path, hashing):
+    with pytest.raises(IndexBuildError, match="does not exist"):
+        Engine.open(tmp_path / "nowhere", tmp_path / "idx", hashing)
+
+
+class _BlockingEmbedder(HashingEmbedder):
+    """Holds a rebuild mid-embedding so a test can act while it runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.block = False
+
+    def encode(self, texts, batch_size=64):
+        if self.block and len(texts) > 1:
+            self.entered.set()
+            assert self.release.wait(10)
+        return super().encode(texts, batch_size)
+
+
+def test_questions_are_answered_from_the_old_index_during_a_rebuild(seeds, tmp_path):
+    embedder = _BlockingEmbedder()
+    engine = Engine.open(seeds, tmp_path / "idx", embedder)
+    (seeds / "sake.txt").write_text("Sake is brewed from polished rice. Koji starts it.", encoding="utf-8")
+    embedder.block = True
+    worker = threading.Thread(target=engine.rebuild)
+    worker.start()
+    try:
+        assert embedder.entered.wait(10)
+        assert engine.rebuilding
+        assert engine.ask("sake polished rice").passage.document != "sake.txt"  # old index
+        with pytest.raises(RebuildInProgress):
+            engine.rebuild()
+    finally:
+        embedder.release.set()
+        worker.join(10)
+    assert engine.ask("sake polished rice").passage.document == "sake.txt"  # swapped in
+
+
+def test_failed_rebuild_keeps_the_old_index_serving(engine, seeds, monkeypatch):
+    before = engine.ask("gyokuro shade").quote
+    (seeds / "new.txt").write_text("Brand new text.", encoding="utf-8")
+
+    def broken(texts, batch_size=64):
+        raise RuntimeError("model exploded")
+
+    monkeypatch.setattr(engine.embedder, "encode", broken)
+    with pytest.raises(IndexBuildError, match="model exploded"):
+        engine.rebuild()
+    monkeypatch.undo()
+    assert not engine.rebuilding
+    assert engine.ask("gyokuro shade").quote == before
+    assert all(d.path != "new.txt" for d in engine.documents())

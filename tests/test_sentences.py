@@ -1,0 +1,69 @@
+"""Sentence splitting: quotation marks, abbreviations, initials, and exact offsets."""
+from __future__ import annotations
+
+import pytest
+
+from index.documents import Document
+from index.sentences import paragraphs, split_document
+
+
+def _doc(text: str) -> Document:
+    return Document(path="t.txt", title="T", date=None, text=text, body_start=0, sha256="x")
+
+
+def _split(text: str) -> list[str]:
+    doc = _doc(text)
+    sentences = split_document(doc, 0)
+    assert all(doc.text[s.start : s.end] == s.text for s in sentences)
+    return [s.text for s in sentences]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Dr. J. R. R. Tolkien wrote it in 1937. Mr. Smith disagreed.",
+            ["Dr. J. R. R. Tolkien wrote it in 1937.", "Mr. Smith disagreed."],
+        ),
+        (
+            "The U.S. and Japan signed on Jan. 5, 2020. It held.",
+            ["The U.S. and Japan signed on Jan. 5, 2020.", "It held."],
+        ),
+        (
+            "“We talked about our relations.” The minister smiled. “Next year,” he said.",
+            ["“We talked about our relations.”", "The minister smiled.", "“Next year,” he said."],
+        ),
+        ("It cost $3.5 million at 5 p.m. on Monday. Then it rained.", ["It cost $3.5 million at 5 p.m. on Monday.", "Then it rained."]),
+        ("No final stop here", ["No final stop here"]),
+    ],
+)
+def test_segmenter_copes_with_quotes_abbreviations_and_initials(text, expected):
+    assert _split(text) == expected
+
+
+def test_paragraph_numbers_and_offsets_survive_odd_spacing():
+    text = "  First one.  Second one.\n \n\n\tThird, after blank lines.\nSame paragraph.\n\n"
+    doc = _doc(text)
+    sentences = split_document(doc, 0)
+    assert [(s.paragraph, s.text) for s in sentences] == [
+        (1, "First one."),
+        (1, "Second one."),
+        (2, "Third, after blank lines."),
+        (2, "Same paragraph."),
+    ]
+
+
+def test_repeated_sentences_get_their_own_offsets():
+    sentences = split_document(_doc("Yes. No. Yes. Yes."), 0)
+    assert [s.start for s in sentences] == [0, 5, 9, 14]
+
+
+def test_a_sentence_without_breaks_is_cut_to_a_quotable_length():
+    text = "word " * 2_000
+    sentences = split_document(_doc(text), 0)
+    assert len(sentences) > 1 and max(len(s.text) for s in sentences) <= 1_500
+
+
+def test_paragraphs_start_after_the_body_offset():
+    text = "Header line\n\nBody one.\n\nBody two."
+    assert [text[s:e] for s, e in paragraphs(text, 13)] == ["Body one.", "Body two."]

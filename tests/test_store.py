@@ -1,0 +1,135 @@
+"""The index on disk: manifest rules, incremental rebuilds, corruption and crashes."""
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+import pytest
+
+from index import Engine, IndexParams
+from index import store
+from index.embedder import HashingEmbedder
+
+
+def _open(seeds, index_dir, embedder, **kw) -> Engine:
+    return Engine.open(seeds, index_dir, embedder, **kw)
+
+
+def _add(seeds, name, text):
+    (seeds / name).write_text(text, encoding="utf-8")
+
+
+def test_first_open_builds_and_writes_a_complete_manifest(seeds, tmp_path, hashing):
+    engine = _open(seeds, tmp_path / "idx", hashing)
+    manifest = store.read_manifest(tmp_path / "idx")
+    assert manifest["model"] == hashing.name and manifest["dimension"] == hashing.dimension
+    assert manifest["params"] == IndexParams().to_dict()
+    assert manifest["counts"] == {"documents": 1, "sentences": 15, "chunks": 15}
+    assert manifest["documents"][0]["sha256"] == engine.corpus.documents[0].sha256
+    assert {"sentence-transformers", "faiss-cpu", "bm25s", "numpy"} <= set(manifest["versions"])
+    assert manifest["built_at"].endswith("+00:00")
+    assert set(manifest["files"]) >= {"documents.json", "vectors.npy", "sentences.faiss", "chunks.faiss"}
+
+
+def test_reopening_unchanged_seeds_embeds_nothing(seeds, tmp_path):
+    _open(seeds, tmp_path / "idx", HashingEmbedder())
+    again = HashingEmbedder()
+    engine = _open(seeds, tmp_path / "idx", again)
+    assert again.calls == 0
+    assert engine.last_report.rebuilt is False and engine.last_report.reembedded == 0
+    assert engine.ask("when did diplomatic relations begin").passage is not None
+
+
+def test_only_new_or_changed_documents_are_embedded_again(seeds, tmp_path):
+    _add(seeds, "tea.md", "# Tea\n\nMatcha is whisked with a bamboo whisk. Sencha is steeped.\n")
+    _open(seeds, tmp_path / "idx", HashingEmbedder())
+    _add(seeds, "tea.md", "# Tea\n\nMatcha is whisked with a bamboo whisk. Gyokuro is shaded.\n")
+    _add(seeds, "sake.txt", "Sake is brewed from polished rice.")
+    embedder = HashingEmbedder()
+    engine = _open(seeds, tmp_path / "idx", embedder)
+    report = engine.last_report
+    assert report.changed == ("tea.md",) and report.added == ("sake.txt",) and report.reembedded == 2
+    assert embedder.calls == 2 * 3  # 3 sentences (2 + 1), each as sentence and as window
+    assert engine.ask("what is gyokuro").quote == "Gyokuro is shaded."
+
+
+def test_removed_document_disappears_from_answers(seeds, tmp_path, hashing):
+    _add(seeds, "sake.txt", "Sake is brewed from polished rice.")
+    _open(seeds, tmp_path / "idx", hashing)
+    (seeds / "sake.txt").unlink()
+    engine = _open(seeds, tmp_path / "idx", hashing)
+    assert engine.last_report.removed == ("sake.txt",)
+    assert all(d.path != "sake.txt" for d in engine.documents())
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda: dict(embedder=HashingEmbedder(name="test/other-model")),
+        lambda: dict(embedder=HashingEmbedder(dimension=128)),
+        lambda: dict(embedder=HashingEmbedder(), params=IndexParams(window=2)),
+    ],
+    ids=["model", "dimension", "chunking"],
+)
+def test_model_or_parameter_change_rebuilds_everything(seeds, tmp_path, change):
+    _open(seeds, tmp_path / "idx", HashingEmbedder())
+    options = change()
+    embedder = options.pop("embedder")
+    engine = _open(seeds, tmp_path / "idx", embedder, **options)
+    assert engine.last_report.rebuilt and engine.last_report.reembedded == 1
+    assert store.read_manifest(tmp_path / "idx")["model"] == embedder.name
+
+
+def test_corrupt_file_is_detected_and_rebuilt_with_a_warning(seeds, tmp_path, hashing, caplog):
+    _open(seeds, tmp_path / "idx", hashing)
+    build = store.current_build(tmp_path / "idx")
+    vectors = np.load(build / "vectors.npy")
+    vectors[0, 0] += 1.0
+    np.save(build / "vectors.npy", vectors)
+    with caplog.at_level(logging.WARNING):
+        engine = _open(seeds, tmp_path / "idx", hashing)
+    assert "corrupt" in caplog.text and "vectors.npy" in caplog.text
+    assert engine.last_report.rebuilt
+
+
+def test_garbage_manifest_or_pointer_is_rebuilt(seeds, tmp_path, hashing):
+    _open(seeds, tmp_path / "idx", hashing)
+    (store.current_build(tmp_path / "idx") / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert _open(seeds, tmp_path / "idx", hashing).last_report.rebuilt
+    (tmp_path / "idx" / "CURRENT").write_text("../../etc", encoding="utf-8")
+    assert _open(seeds, tmp_path / "idx", hashing).last_report.rebuilt
+
+
+def test_crash_while_writing_leaves_the_previous_index_in_service(seeds, tmp_path, hashing, monkeypatch):
+    _open(seeds, tmp_path / "idx", hashing)
+    before = store.read_manifest(tmp_path / "idx")
+    _add(seeds, "sake.txt", "Sake is brewed from polished rice.")
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store.faiss, "write_index", crash)  # dies halfway through the build folder
+    with pytest.raises(Exception):
+        _open(seeds, tmp_path / "idx", hashing)
+    monkeypatch.undo()
+    assert store.read_manifest(tmp_path / "idx") == before
+    assert not [p for p in (tmp_path / "idx").iterdir() if p.name.startswith(".tmp-")]
+    # A process killed outright leaves its temporary folder behind; it is ignored.
+    (tmp_path / "idx" / ".tmp-build-dead").mkdir()
+    (tmp_path / "idx" / ".tmp-build-dead" / "vectors.npy").write_bytes(b"half")
+    fresh = HashingEmbedder()
+    engine = Engine(seeds, tmp_path / "idx", fresh)
+    loaded = engine._load_stored()
+    assert loaded is not None and [d.path for d in loaded.documents] == [before["documents"][0]["path"]]
+    engine = _open(seeds, tmp_path / "idx", fresh)
+    assert engine.last_report.added == ("sake.txt",)
+    assert not (tmp_path / "idx" / ".tmp-build-dead").exists()  # debris removed by the next save
+
+
+def test_manifest_lists_every_file_with_its_hash(seeds, tmp_path, hashing):
+    _open(seeds, tmp_path / "idx", hashing)
+    build = store.current_build(tmp_path / "idx")
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    on_disk = {p.relative_to(build).as_posix() for p in build.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert set(manifest["files"]) == on_disk
