@@ -24,26 +24,38 @@ Use::
 
 Attributes: token, application_id, bot_user_id, guild_id, channel_id, owner_id, port;
 users as dicts: bot_user, owner_user, admin_user (Admin role), member_user (@everyone);
-calls (every REST request as a ``Call``), unknown_routes, refused_hosts, messages
+calls (every REST request as a ``Call``: method, path without /api/v10, query, json,
+files, time, status, response), unknown_routes, refused_hosts, crashes, messages
 (id -> current message dict), interactions (id -> ``SentInteraction``), gateway_log
-(direction, time, frame), heartbeats (arrival times), identify (last IDENTIFY ``d``),
-resumes; switches ack_deadline (3.0 s), deliver_unpermitted (False),
-heartbeat_interval (seconds), bot_permissions.
+(direction, time, frame), gateway_hosts, heartbeats (arrival times), identify (last
+IDENTIFY ``d``), resumes, registered_commands; switches ack_deadline (3.0 s),
+deliver_unpermitted (False), heartbeat_interval (seconds), bot_permissions.
 
-Methods: start/stop, connector(), wait_ready(), wait_for(method, path_regex,
-predicate=None, timeout=10, since=0) -> Call (``re.fullmatch`` on the path without
-/api/v10; ``since`` is an index into ``calls``), send_slash(name, options, user=,
-permissions=, guild=True) -> SentInteraction (``delivered`` False when Discord would
-not deliver it), click_button(message, custom_id, user=, values=) -> SentInteraction,
-send_message(content, author=, mentions=, referenced_message=, guild=True) -> message
-dict, drop_gateway(code=4000, abrupt=False), wait_for_resume(), heartbeat_gaps(),
-fail_next(method, path_regex, status, code=0), check() (raises on unknown routes or
-refused hosts; the fixture calls it at teardown). Times are ``time.monotonic()``.
+Methods (times are ``time.monotonic()``):
+  start/stop; connector() -> a fresh TCPConnector per client;
+  wait_ready() -> the latest session got GUILD_CREATE and commands were synced since
+    the latest login (``commands=False`` skips the sync);
+  wait_for(method, path_regex, predicate=None, timeout=10, since=0) -> Call, the first
+    from index ``since`` whose path ``re.fullmatch``es;
+  send_slash(name, options, user=, permissions=, guild=True) -> SentInteraction;
+    ``delivered`` is False where Discord would hide the command (lacking
+    default_member_permissions, or not allowed in that context); an unregistered
+    command raises LookupError, missing or unknown options ValueError;
+  click_button(message, custom_id, user=, values=) -> SentInteraction;
+  send_message(content, author=, mentions=, referenced_message=, ping_reply=True,
+    guild=True) -> message dict;
+  drop_gateway(code=4000, abrupt=False); wait_for_resume(); heartbeat_gaps();
+  fail_next(method, path_regex, status, code=0); permissions_of(user); dm_channel(user);
+  check() raises on unknown routes, refused hosts or stand-in crashes.
+Fixture ``standin`` (function scope; import it, or ``pytest_plugins = ["standin"]``)
+starts one, stops it and calls check() at teardown.
 
 Like Discord: the first follow-up after a thinking defer replaces the loading message;
-a follow-up before any acknowledgement is 10015; MESSAGE_CREATE/UPDATE are dispatched
-for non-ephemeral messages, with content blanked unless the bot has the message content
-intent, is mentioned, wrote it, or it is a DM.
+a follow-up before any acknowledgement is 10015; the callback answers 204 unless
+``?with_response=1`` (discord.py always sends it); dispatches sent while the socket is
+down are replayed on RESUME; MESSAGE_CREATE/UPDATE are dispatched for non-ephemeral
+messages, blanked unless the bot has the message content intent, is mentioned (a
+pinging reply counts), wrote it, or it is a DM.
 """
 
 from __future__ import annotations
@@ -51,6 +63,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import re
 import secrets
 import socket
@@ -74,6 +87,7 @@ RESUME_URL = f"wss://{GATEWAY_HOSTS[1]}"
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
 GUILDS, GUILD_MEMBERS, GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT = 1, 2, 1 << 9, 1 << 12, 1 << 15
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Permissions:
@@ -140,7 +154,8 @@ class _Session:
     intents: int
     shard: list[int] | None
     seq: int = 0
-    buffer: list[dict[str, Any]] = field(default_factory=list)
+    guild_created: bool = False
+    buffer: list[tuple[int, str]] = field(default_factory=list)
     ws: web.WebSocketResponse | None = None
     request: web.Request | None = None
 
@@ -257,7 +272,6 @@ class DiscordStandIn:
         self.identify: dict[str, Any] | None = None
         self.resumes = 0
         self._resumes_at_drop = 0
-        self._guild_creates = 0
         self._commands: dict[str | None, list[dict[str, Any]]] = {}
         self._dm_channels: dict[str, dict[str, Any]] = {}
         self._sessions: dict[str, _Session] = {}
@@ -335,11 +349,17 @@ class DiscordStandIn:
         return await self._wait_until(find, timeout, f"{method} {path_regex}")
 
     async def wait_ready(self, *, timeout: float = 10, commands: bool = True) -> None:
-        """GUILD_CREATE sent and (unless ``commands=False``) a command sync received."""
+        """The latest session got its GUILD_CREATE and (unless ``commands=False``) the
+        bot synced commands since its latest login, so a restarted bot is waited for too."""
         synced = re.compile(rf"/applications/{self.application_id}(/guilds/\d+)?/commands")
-        await self._wait_until(lambda: self._guild_creates > 0 and (not commands or any(
-            c.method == "PUT" and c.status == 200 and synced.fullmatch(c.path) for c in self.calls)),
-            timeout, "GUILD_CREATE and command sync")
+
+        def ready() -> bool:
+            logins = [i for i, c in enumerate(self.calls) if c.path == "/users/@me" and c.status == 200]
+            if self._session is None or not self._session.guild_created or not logins:
+                return False
+            return not commands or any(c.method == "PUT" and c.status == 200 and synced.fullmatch(c.path)
+                                       for c in self.calls[logins[-1]:])
+        await self._wait_until(ready, timeout, "GUILD_CREATE and command sync")
 
     async def wait_for_resume(self, *, timeout: float = 10) -> None:
         await self._wait_until(lambda: self.resumes > self._resumes_at_drop, timeout, "RESUMED")
@@ -441,17 +461,19 @@ class DiscordStandIn:
         if session is None:
             raise RuntimeError("Discord stand-in: no gateway session (is the bot connected?)")
         session.seq += 1
-        frame = {"op": 0, "t": event, "s": session.seq, "d": data}
-        session.buffer.append(frame)
+        # Serialized now, so a replay on RESUME sends what was true then, not later edits.
+        text = json.dumps({"op": 0, "t": event, "s": session.seq, "d": data})
+        session.buffer.append((session.seq, text))
         sent_at = time.monotonic()
-        await self._send(session.ws, frame)
+        await self._send(session.ws, text)
         return sent_at
 
-    async def _send(self, ws: web.WebSocketResponse | None, frame: dict[str, Any]) -> None:
-        self.gateway_log.append(("send", time.monotonic(), frame))
+    async def _send(self, ws: web.WebSocketResponse | None, frame: dict[str, Any] | str) -> None:
+        text = frame if isinstance(frame, str) else json.dumps(frame)
+        self.gateway_log.append(("send", time.monotonic(), json.loads(text)))
         if ws is not None and not ws.closed:
             try:
-                await ws.send_str(json.dumps(frame))
+                await ws.send_str(text)
             except ConnectionError:
                 pass  # the frame stays buffered and is replayed on RESUME
         self._bump()
@@ -510,7 +532,7 @@ class DiscordStandIn:
         await self._dispatch("READY", ready, session)
         if session.intents & GUILDS:
             await self._dispatch("GUILD_CREATE", self._guild(), session)
-            self._guild_creates += 1
+            session.guild_created = True
             self._bump()
 
     async def _on_resume(self, ws: web.WebSocketResponse, request: web.Request, data: dict[str, Any]) -> None:
@@ -519,9 +541,9 @@ class DiscordStandIn:
             await self._send(ws, {"op": 9, "d": False})
             return
         session.ws, session.request = ws, request
-        for frame in session.buffer:
-            if frame["s"] > (data.get("seq") or 0):
-                await self._send(ws, frame)
+        for seq, text in session.buffer:
+            if seq > (data.get("seq") or 0):
+                await self._send(ws, text)
         await self._dispatch("RESUMED", {"_trace": ["discord-stand-in"]}, session)
         self.resumes += 1
         self._bump()
@@ -557,8 +579,11 @@ class DiscordStandIn:
 
     async def send_message(self, content: str, *, author: dict[str, Any] | None = None,
                            mentions: list[dict[str, Any]] | None = None,
-                           referenced_message: dict[str, Any] | None = None, guild: bool = True) -> dict[str, Any]:
-        """A user writes in the guild channel (or, with ``guild=False``, a DM to the bot)."""
+                           referenced_message: dict[str, Any] | None = None, ping_reply: bool = True,
+                           guild: bool = True) -> dict[str, Any]:
+        """A user writes in the guild channel (or, with ``guild=False``, a DM to the bot).
+
+        A reply pings the replied-to author unless ``ping_reply=False``, as Discord's client does."""
         author = author or self.member_user
         channel_id = self.channel_id if guild else self.dm_channel(author)["id"]
         extra: dict[str, Any] = {}
@@ -569,7 +594,11 @@ class DiscordStandIn:
                      "referenced_message": referenced_message}
         msg = self._message(channel_id, author, {"content": content}, msg_type=19 if extra else 0, **extra)
         known = {u["id"] for u in msg["mentions"]}
-        msg["mentions"] += [u for u in mentions or [] if u["id"] not in known]
+        pinged = [referenced_message["author"]] if referenced_message is not None and ping_reply else []
+        for user in [*(mentions or []), *pinged]:
+            if user["id"] not in known:
+                known.add(user["id"])
+                msg["mentions"].append(user)
         await self._publish("MESSAGE_CREATE", msg)
         return msg
 
@@ -579,7 +608,8 @@ class DiscordStandIn:
             for cmd in self._commands.get(scope, []):
                 if cmd["name"] == name and cmd.get("type", 1) == 1:
                     return cmd
-        raise LookupError(f"/{name} is not registered here (registered: {[c['name'] for c in self.registered_commands]})")
+        known = [c["name"] for c in self.registered_commands]
+        raise LookupError(f"/{name} is not registered here (registered: {known})")
 
     def _visible(self, cmd: dict[str, Any], perms: int, guild: bool) -> bool:
         contexts = cmd.get("contexts")
@@ -689,11 +719,12 @@ class DiscordStandIn:
             return await self._gateway(request)
         arrived = time.monotonic()
         path = request.path[len(API):] if request.path.startswith(API + "/") else request.path
-        body, files = await self._read_body(request)
-        call = Call(request.method, path, dict(request.query), body, arrived, files)
+        call = Call(request.method, path, dict(request.query), None, arrived)
         try:
+            call.json, call.files = await self._read_body(request)
             call.status, call.response = await self._route(request, call)
         except Exception as exc:  # a 500 would make discord.py retry for 16 s; fail fast and loud instead
+            log.exception("stand-in crashed on %s %s", call.method, call.path)
             self.crashes.append(f"{call.method} {call.path}: {exc!r}")
             call.status, call.response = 400, _error(0, f"stand-in crashed: {exc!r}")
         self.calls.append(call)
@@ -713,7 +744,10 @@ class DiscordStandIn:
                     await part.read()  # type: ignore[union-attr]
             return payload, files
         raw = await request.read()
-        return (json.loads(raw) if raw else None), []
+        try:
+            return (json.loads(raw) if raw else None), []
+        except ValueError:
+            return raw.decode(errors="replace"), []
 
     async def _route(self, request: web.Request, call: Call) -> tuple[int, Any]:
         for i, (method, regex, status, code) in enumerate(self._failures):
@@ -749,17 +783,21 @@ class DiscordStandIn:
         return [c for scope in sorted(self._commands, key=lambda s: s is not None) for c in self._commands[scope]]
 
     def _invalid_commands(self, commands: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Discord's checks on a command sync, the ones a decorator typo trips."""
         for i, cmd in enumerate(commands):
-            slash = cmd.get("type", 1) == 1
-            pattern = r"[-_\w]{1,32}" if slash else r".{1,32}"
-            if not re.fullmatch(pattern, cmd.get("name", "")) or (slash and cmd["name"] != cmd["name"].lower()):
-                return _error(50035, "Invalid Form Body", _form_error(f"{i}.name", "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"))
-            options = cmd.get("options") or []
-            if slash and not 1 <= len(cmd.get("description") or "") <= 100:
-                return _error(50035, "Invalid Form Body", _form_error(f"{i}.description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."))
-            if len(options) > 25 or any(o.get("required") and any(not p.get("required") for p in options[:j])
-                                        for j, o in enumerate(options)):
-                return _error(50035, "Invalid Form Body", _form_error(f"{i}.options", "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID", "Required options must be placed before non-required options"))
+            slash, options = cmd.get("type", 1) == 1, cmd.get("options") or []
+            name_ok = re.fullmatch(r"[-_\w]{1,32}" if slash else r".{1,32}", cmd.get("name", ""))
+            if not name_ok or (slash and cmd["name"] != cmd["name"].lower()):
+                problem = ("name", "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+            elif slash and not 1 <= len(cmd.get("description") or "") <= 100:
+                problem = ("description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            elif len(options) > 25 or any(o.get("required") and not all(p.get("required") for p in options[:j])
+                                          for j, o in enumerate(options)):
+                problem = ("options", "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
+                           "Required options must be placed before non-required options")
+            else:
+                continue
+            return _error(50035, "Invalid Form Body", _form_error(f"{i}.{problem[0]}", *problem[1:]))
         return None
 
     async def _put_commands(self, call: Call, app: str, guild: str | None = None) -> tuple[int, Any]:
@@ -810,25 +848,25 @@ class DiscordStandIn:
         it.acknowledged_at, it.callback_type, it.callback_data = call.time, kind, data
         flags = int(data.get("flags") or 0) & EPHEMERAL
         if kind in (4, 5):
-            extra = {"application_id": self.application_id, "webhook_id": self.application_id,
-                     "interaction_metadata": {"id": it.id, "type": it.type, "user": self._user_of(it),
-                                              "authorizing_integration_owners": it.payload["authorizing_integration_owners"]}}
+            user = it.payload["member"]["user"] if "member" in it.payload else it.payload["user"]
+            metadata = {"id": it.id, "type": it.type, "user": user,
+                        "authorizing_integration_owners": it.payload["authorizing_integration_owners"]}
             it.original = self._message(it.payload["channel_id"], self.bot_user, data if kind == 4 else {},
-                                        flags=flags | (LOADING if kind == 5 else 0), msg_type=20, **extra)
+                                        flags=flags | (LOADING if kind == 5 else 0), msg_type=20 if it.type == 2 else 0,
+                                        application_id=self.application_id, webhook_id=self.application_id,
+                                        interaction_metadata=metadata)
             await self._publish("MESSAGE_CREATE", it.original)
         elif kind == 7 and it.original is not None:
             _apply_edit(it.original, data)
             await self._publish("MESSAGE_UPDATE", it.original)
-        answer: dict[str, Any] = {"interaction": {"id": it.id, "type": it.type, "response_message_loading": kind == 5,
-                                                  "response_message_ephemeral": bool(flags)}, "resource": {"type": kind}}
+        answer: dict[str, Any] = {"resource": {"type": kind}, "interaction": {
+            "id": it.id, "type": it.type, "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool(flags)}}
         if it.original is not None and kind in (4, 5, 7):
             answer["interaction"]["response_message_id"] = it.original["id"]
             if kind != 5:
                 answer["resource"]["message"] = it.original
         return (200, answer) if call.query.get("with_response") in ("1", "true", "True") else (204, None)
-
-    def _user_of(self, it: SentInteraction) -> dict[str, Any]:
-        return it.payload["member"]["user"] if "member" in it.payload else it.payload["user"]
 
     async def _followup(self, call: Call, app: str, token: str) -> tuple[int, Any]:
         it = self._by_token(app, token)

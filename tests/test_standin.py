@@ -11,7 +11,7 @@ import discord
 import pytest
 from discord import app_commands
 from discord.ext import commands
-from standin import DiscordStandIn, Permissions
+from standin import DiscordStandIn, Permissions, standin  # noqa: F401 (fixture)
 
 HEARTBEAT = 0.25
 
@@ -182,6 +182,13 @@ async def test_mention_gets_a_reply_and_content_needs_intent(sd: DiscordStandIn,
     assert reply.response["content"] == f"heard: <@{sd.bot_user_id}> hello"
     seen = {str(m.id): m.content for m in bot.seen}
     assert seen[plain["id"]] == ""  # no message content intent, not mentioned
+    mark = len(sd.calls)
+    quiet = await sd.send_message("thanks", referenced_message=reply.response, ping_reply=False)
+    pinged = await sd.send_message("and why?", referenced_message=reply.response)
+    again = await sd.wait_for("POST", rf"/channels/{sd.channel_id}/messages", since=mark)
+    assert str(again.json["message_reference"]["message_id"]) == pinged["id"]
+    assert again.response["content"] == "heard: and why?"  # a pinging reply counts as a mention
+    assert {str(m.id): m.content for m in bot.seen}[quiet["id"]] == ""
 
 
 async def test_direct_messages(sd: DiscordStandIn, bot: TinyBot) -> None:
@@ -274,3 +281,22 @@ async def test_everything_recorded_and_heartbeats_on_time(sd: DiscordStandIn, bo
     acks = sum(1 for d, _, f in sd.gateway_log if d == "send" and f.get("op") == 11)
     assert acks == len(sd.heartbeats)
     sd.check()
+
+
+async def test_rest_contract_without_a_bot(standin: DiscordStandIn) -> None:
+    base, app = "https://discord.com/api/v10", standin.application_id
+    auth = {"Authorization": f"Bot {standin.token}"}
+    command = {"name": "ask", "description": "Ask.", "default_member_permissions": "32"}
+    async with aiohttp.ClientSession(connector=standin.connector()) as http:
+        async with http.get(f"{base}/users/@me") as response:
+            assert response.status == 401
+        async with http.put(f"{base}/applications/{app}/commands", json=[{**command, "name": "Ask Me"}],
+                            headers=auth) as response:
+            assert response.status == 400 and (await response.json())["code"] == 50035
+        synced = []
+        for _ in range(2):
+            async with http.put(f"{base}/applications/{app}/commands", json=[command], headers=auth) as response:
+                assert response.headers["Content-Type"] == "application/json"
+                synced.append((await response.json())[0])
+    assert synced[0]["id"] == synced[1]["id"] and synced[0]["version"] == synced[1]["version"]
+    assert standin.registered_commands == [synced[1]]
