@@ -125,7 +125,7 @@ class KizunaBot(commands.AutoShardedBot):
         self.settings = settings
         self.engine = engine
         self.cooldown = Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
-        self.asker = Asker(engine, k=settings.alternatives + 1)
+        self.asker = Asker(engine, k=settings.alternatives)
         self.failed_cogs: dict[str, BaseException] = {}
         self.synced: list[app_commands.AppCommand] = []
         self.tree.on_error = self.on_app_command_error

@@ -51,7 +51,9 @@ class AnswerCache:
 
 
 def _cached_answer(interaction: discord.Interaction, key: str) -> Answer | None:
-    cog = interaction.client.get_cog("Ask") if isinstance(interaction.client, commands.Bot) else None
+    # AutoShardedBot is not a commands.Bot subclass: look the method up instead.
+    get_cog = getattr(interaction.client, "get_cog", None)
+    cog = get_cog("Ask") if get_cog else None
     return cog.cache.get(key) if isinstance(cog, Ask) else None
 
 

@@ -1,0 +1,163 @@
+"""End-to-end: /ask, its buttons, mentions, replies, DMs, /sources and /help on the article."""
+from __future__ import annotations
+
+import re
+from typing import Any, AsyncIterator
+
+import pytest
+
+from bot import embeds
+from standin import DiscordStandIn
+from test_e2e_harness import (QUOTE_1924, article_engine, ask, bot_embedder,  # noqa: F401 (fixtures)
+                              running_bot)
+
+QUESTION = "When did diplomatic relations between Turkey and Japan begin?"
+EPHEMERAL = 1 << 6
+
+
+@pytest.fixture(scope="module")
+async def live(article_engine: Any) -> AsyncIterator[tuple[DiscordStandIn, Any]]:  # noqa: F811
+    async with running_bot(article_engine) as pair:
+        yield pair
+
+
+def custom_ids(message: dict[str, Any]) -> list[str]:
+    return [c["custom_id"] for row in message.get("components", []) for c in row.get("components", [])]
+
+
+async def test_ask_is_acknowledged_fast_and_quotes_the_1924_sentence(live: Any) -> None:
+    sd, _ = live
+    it, body = await ask(sd, QUESTION)
+    assert it.callback_type == 5  # deferred first, then the answer
+    assert it.acknowledged_at - it.sent_at < 1.0, "must acknowledge well before Discord's 3 s"
+    embed = body["embeds"][0]
+    assert embed["color"] == embeds.ANSWER_COLOUR.value
+    assert QUOTE_1924 in embed["description"].replace("**", "")
+    assert "> Diplomatic relations began in **1924**" in embed["description"]
+    assert "2022-01-09" in embed["description"] and "paragraph" in embed["description"]
+    assert "confidence" in embed["footer"]["text"].lower()
+    assert not it.original["flags"] & EPHEMERAL
+    ids = custom_ids(body)
+    assert len(ids) == 2 and ids[0].startswith("kz:ctx:") and ids[1].startswith("kz:alt:")
+
+
+async def test_buttons_show_context_and_other_passages_privately(live: Any) -> None:
+    sd, _ = live
+    it, body = await ask(sd, QUESTION)
+    ctx_id, alt_id = custom_ids(body)
+    click = await sd.click_button(it.original, ctx_id, user=sd.admin_user)
+    await sd.wait_for("POST", rf"/interactions/{click.id}/{click.token}/callback")
+    assert click.callback_type == 4 and click.callback_data["flags"] & EPHEMERAL
+    text = click.callback_data["embeds"][0]["description"]
+    assert f"**{QUOTE_1924}**" in text
+    assert len(text.split(f"**{QUOTE_1924}**")[0]) > 20  # sentences before it, verbatim
+    click = await sd.click_button(it.original, alt_id)
+    await sd.wait_for("POST", rf"/interactions/{click.id}/{click.token}/callback")
+    data = click.callback_data
+    assert data["flags"] & EPHEMERAL and data["embeds"][0]["title"] == "Other passages"
+    assert data["embeds"][0]["fields"] and all(QUOTE_1924 not in f["value"] for f in data["embeds"][0]["fields"])
+
+
+async def test_a_button_from_before_a_restart_says_expired(live: Any) -> None:
+    sd, bot = live
+    old = {"type": 1, "components": [{"type": 2, "style": 2, "label": "Show context",
+                                      "custom_id": "kz:ctx:0123456789abcdef"}]}
+    msg = await sd.send_message("placeholder")  # any message the button can hang on
+    msg.update(author=sd.bot_user, components=[old])
+    click = await sd.click_button(msg, "kz:ctx:0123456789abcdef")
+    await sd.wait_for("POST", rf"/interactions/{click.id}/{click.token}/callback")
+    assert click.callback_data["flags"] & EPHEMERAL
+    assert "expired" in click.callback_data["embeds"][0]["description"]
+
+
+async def test_not_found_is_visibly_different(live: Any) -> None:
+    sd, _ = live
+    _, body = await ask(sd, "What is the capital of France?")
+    embed = body["embeds"][0]
+    assert embed["color"] == embeds.NOT_FOUND_COLOUR.value
+    assert embed["title"].startswith("Not in the documents")
+    assert embed["fields"] and all("Closest I found" in f["name"] for f in embed["fields"])
+    assert not custom_ids(body)  # no "other passages" of an answer that is not one
+
+
+async def test_private_makes_the_whole_reply_ephemeral(live: Any) -> None:
+    sd, _ = live
+    it, body = await ask(sd, QUESTION, private=True)
+    assert it.callback_data["flags"] & EPHEMERAL and it.original["flags"] & EPHEMERAL
+    assert QUOTE_1924 in body["embeds"][0]["description"].replace("**", "")
+
+
+async def test_user_text_is_escaped_when_echoed(live: Any) -> None:
+    sd, _ = live
+    _, body = await ask(sd, "@everyone **when** did <@&1> relations begin?")
+    title = body["embeds"][0]["title"]
+    assert "@everyone" not in title and "\\*\\*when\\*\\*" in title
+
+
+async def _bot_reply_to(sd: DiscordStandIn, msg: dict[str, Any], since: int) -> dict[str, Any]:
+    call = await sd.wait_for("POST", r"/channels/\d+/messages", since=since,
+                             predicate=lambda c: str((c.json.get("message_reference") or {}).get("message_id")) == msg["id"])
+    assert call.status == 200, call.response
+    return call.response
+
+
+async def test_mention_then_reply_to_the_answer(live: Any) -> None:
+    sd, _ = live
+    n = len(sd.calls)
+    msg = await sd.send_message(f"<@{sd.bot_user_id}> {QUESTION}")
+    answer = await _bot_reply_to(sd, msg, n)
+    assert QUOTE_1924 in answer["embeds"][0]["description"].replace("**", "")
+    assert len(custom_ids(answer)) == 2
+    n = len(sd.calls)
+    follow = await sd.send_message("what is hayashi's new role as minister?", referenced_message=answer)
+    reply = await _bot_reply_to(sd, follow, n)
+    assert "Hayashi" in reply["embeds"][0]["description"] + str(reply["embeds"][0].get("fields"))
+
+
+async def test_a_bare_mention_gets_help_and_others_are_ignored(live: Any) -> None:
+    sd, _ = live
+    n = len(sd.calls)
+    await sd.send_message("just chatting, not for the bot")
+    msg = await sd.send_message(f"<@{sd.bot_user_id}>")
+    reply = await _bot_reply_to(sd, msg, n)
+    assert "/ask" in reply["embeds"][0]["description"]
+    posts = [c for c in sd.calls[n:] if c.method == "POST" and re.fullmatch(r"/channels/\d+/messages", c.path)]
+    assert len(posts) == 1
+
+
+async def test_a_direct_message_is_answered(live: Any) -> None:
+    sd, _ = live
+    n = len(sd.calls)
+    msg = await sd.send_message(QUESTION, guild=False)
+    reply = await _bot_reply_to(sd, msg, n)
+    assert reply["channel_id"] == msg["channel_id"]
+    assert QUOTE_1924 in reply["embeds"][0]["description"].replace("**", "")
+
+
+async def test_sources_lists_the_article(live: Any, article_engine: Any) -> None:  # noqa: F811
+    sd, _ = live
+    it = await sd.send_slash("sources", {})
+    call = await sd.wait_for("PATCH", rf"/webhooks/{sd.application_id}/{it.token}/messages/@original")
+    embed = call.json["embeds"][0]
+    assert embed["title"] == "1 document indexed"
+    assert "all-MiniLM-L6-v2" in embed["description"] and "built <t:" in embed["description"]
+    field = embed["fields"][0]
+    assert field["name"].startswith("The foreign ministers of Turkey and Japan")
+    assert "2022-01-09" in field["value"] and f"{article_engine.sentence_count} sentences" in field["value"]
+
+
+async def test_help_gives_examples_from_the_documents(live: Any) -> None:
+    sd, _ = live
+    it = await sd.send_slash("help", {})
+    await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
+    text = it.callback_data["embeds"][0]["description"]
+    assert it.callback_data["flags"] & EPHEMERAL
+    assert "The foreign ministers of Turkey and Japan" in text and "/ask" in text
+
+
+async def test_the_bot_resumes_after_the_gateway_drops(live: Any) -> None:
+    sd, _ = live
+    await sd.drop_gateway(abrupt=True)
+    await sd.wait_for_resume(timeout=15)
+    _, body = await ask(sd, QUESTION)
+    assert QUOTE_1924 in body["embeds"][0]["description"].replace("**", "")
