@@ -10,6 +10,7 @@ import sys
 from typing import Iterator
 
 from index import Engine, KizunaError
+from index.engine import clean_question
 from index.errors import InvalidQuestion, ModelLoadError, UnknownDocument
 
 from .render import render_answer, render_documents, render_report
@@ -84,7 +85,7 @@ def ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.question == ["-"]:
         engine = open_engine(settings)
         return _ask_stream(engine, args, k)
-    question = " ".join(args.question)
+    question = clean_question(" ".join(args.question))  # fail fast, before loading the model
     engine = open_engine(settings)
     answer = engine.ask(question, k=k, document=args.document)
     if args.json:
