@@ -1,0 +1,40 @@
+"""Retrieval quality on the article, with the real model: the issue's targets, asserted."""
+from __future__ import annotations
+
+import json
+
+from conftest import RELATIONS, ROOT
+
+QUESTIONS = ROOT / "bench" / "data" / "article_questions.jsonl"
+
+
+def _questions() -> list[dict]:
+    return [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_when_did_relations_begin_quotes_the_1924_sentence(article_engine):
+    answer = article_engine.ask("when did relations begin?")
+    assert answer.answered and answer.quote == RELATIONS
+    assert answer.passage.date == "2022-01-09" and answer.passage.paragraph == 14
+    assert answer.quote[slice(*answer.highlight)] == "1924"  # the part that answers "when"
+
+
+def test_capital_of_france_is_declined_with_closest_passages(article_engine):
+    answer = article_engine.ask("What is the capital of France?")
+    assert not answer.answered and answer.confidence == "none" and answer.highlight is None
+    assert answer.passage is not None and len(answer.alternatives) == 3
+
+
+def test_question_set_top1_and_abstention_meet_the_targets(article_engine):
+    questions = _questions()
+    answerable = [q for q in questions if q["kind"] == "answerable"]
+    unanswerable = [q for q in questions if q["kind"] == "unanswerable"]
+    assert len(answerable) >= 40 and len(unanswerable) >= 15
+    answers = article_engine.ask_many([(q["question"], None) for q in questions])
+    by_question = dict(zip((q["question"] for q in questions), answers))
+    right = [q["question"] for q in answerable if by_question[q["question"]].answered and by_question[q["question"]].quote == q["gold"]]
+    declined = [q["question"] for q in unanswerable if not by_question[q["question"]].answered]
+    missed = sorted({q["question"] for q in answerable} - set(right))
+    wrongly = sorted({q["question"] for q in unanswerable} - set(declined))
+    assert len(right) / len(answerable) >= 0.95, f"answered wrongly or declined: {missed}"
+    assert len(declined) / len(unanswerable) >= 0.90, f"answered though not in the article: {wrongly}"
