@@ -211,6 +211,13 @@ async def send_ephemeral(interaction: discord.Interaction, embed: discord.Embed)
     """Reply privately whether or not the interaction was already acknowledged."""
     try:
         if interaction.response.is_done():
+            if interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
+                # A public "thinking…" placeholder would turn the first follow-up public:
+                # remove it so the explanation stays private.
+                try:
+                    await interaction.delete_original_response()
+                except discord.NotFound:
+                    pass
             await interaction.followup.send(embed=embed, ephemeral=True)
         else:
             await interaction.response.send_message(embed=embed, ephemeral=True)

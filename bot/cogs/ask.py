@@ -165,22 +165,12 @@ class Ask(commands.Cog):
         try:
             answer = await self.bot.asker.ask(question)
         except KizunaError as exc:
-            await self._refuse_after_defer(interaction, exc, private)
+            from bot.discord_app import expected_error_text, send_ephemeral  # avoid a cycle
+            await send_ephemeral(interaction, embeds.info_embed(
+                "Sorry", expected_error_text(exc) or str(exc), colour=embeds.ERROR_COLOUR))
             return
         embed, view = self.render(answer)
         await interaction.edit_original_response(embed=embed, view=view)
-
-    async def _refuse_after_defer(self, interaction: discord.Interaction, exc: KizunaError,
-                                  private: bool) -> None:
-        """An expected failure after a public defer: replace the placeholder privately."""
-        from bot.discord_app import expected_error_text  # late: avoid an import cycle
-        embed = embeds.info_embed("Sorry", expected_error_text(exc) or str(exc),
-                                  colour=embeds.ERROR_COLOUR)
-        if private:
-            await interaction.edit_original_response(embed=embed)
-            return
-        await interaction.delete_original_response()
-        await interaction.followup.send(embed=embed, ephemeral=True)
 
     # -- questions as messages ------------------------------------------------------
 
