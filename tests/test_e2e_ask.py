@@ -8,15 +8,14 @@ import pytest
 
 from bot import embeds
 from standin import DiscordStandIn
-from test_e2e_harness import (QUOTE_1924, article_engine, ask, bot_embedder,  # noqa: F401 (fixtures)
-                              running_bot)
+from test_e2e_harness import QUOTE_1924, ask, running_bot
 
 QUESTION = "When did diplomatic relations between Turkey and Japan begin?"
 EPHEMERAL = 1 << 6
 
 
 @pytest.fixture(scope="module")
-async def live(article_engine: Any) -> AsyncIterator[tuple[DiscordStandIn, Any]]:  # noqa: F811
+async def live(article_engine: Any) -> AsyncIterator[tuple[DiscordStandIn, Any]]:
     async with running_bot(article_engine) as pair:
         yield pair
 
@@ -134,7 +133,7 @@ async def test_a_direct_message_is_answered(live: Any) -> None:
     assert QUOTE_1924 in reply["embeds"][0]["description"].replace("**", "")
 
 
-async def test_sources_lists_the_article(live: Any, article_engine: Any) -> None:  # noqa: F811
+async def test_sources_lists_the_article(live: Any, article_engine: Any) -> None:
     sd, _ = live
     it = await sd.send_slash("sources", {})
     call = await sd.wait_for("PATCH", rf"/webhooks/{sd.application_id}/{it.token}/messages/@original")

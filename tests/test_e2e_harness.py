@@ -1,8 +1,8 @@
 """End-to-end harness: the real bot against the Discord stand-in, plus login/sync tests.
 
 Other ``test_e2e_*`` modules import ``running_bot`` and the engine fixtures from here.
-The real engine (bundled MiniLM) is loaded once per session; reindex tests get their own
-engine on a copy of ``seeds/`` in a temporary folder.
+The real engine on the article is conftest's session-scoped ``article_engine``; reindex
+tests get their own engine on a copy of ``seeds/`` in a temporary folder.
 """
 from __future__ import annotations
 
@@ -50,9 +50,9 @@ class WrappedEmbedder:
 
 
 @pytest.fixture(scope="session")
-def bot_embedder() -> WrappedEmbedder:
-    from index.embedder import load_embedder
-    return WrappedEmbedder(load_embedder(None))
+def bot_embedder(embedder: Any) -> WrappedEmbedder:
+    """The session's real model (conftest's ``embedder``) with the test hooks above."""
+    return WrappedEmbedder(embedder)
 
 
 def open_engine(embedder: Any, folder: Path) -> Any:
@@ -62,11 +62,6 @@ def open_engine(embedder: Any, folder: Path) -> Any:
     if not seeds.exists():
         shutil.copytree(SEEDS, seeds)
     return Engine.open(seeds, folder / "index", embedder)
-
-
-@pytest.fixture(scope="session")
-def article_engine(bot_embedder: WrappedEmbedder, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return open_engine(bot_embedder, tmp_path_factory.mktemp("article"))
 
 
 @pytest.fixture
