@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import ERROR_COLOUR, escape_user_text, info_embed, truncate, MESSAGE_LIMIT
+from bot.embeds import ERROR_COLOUR, escape_user_text, info_embed, truncate
 from bot.settings import Settings
 from index.answer import Answer
 from index.errors import (InvalidQuestion, KizunaError, RebuildInProgress, UnknownDocument,
@@ -233,5 +233,4 @@ def create_bot(settings: Settings, engine: Any, *,
     return KizunaBot(settings, engine, **kwargs)
 
 
-__all__ = ["KizunaBot", "create_bot", "Cooldown", "Asker", "expected_error_text",
-           "send_ephemeral", "MESSAGE_LIMIT"]
+__all__ = ["KizunaBot", "create_bot", "Cooldown", "Asker", "expected_error_text", "send_ephemeral"]

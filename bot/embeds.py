@@ -129,26 +129,31 @@ def not_found_embed(answer: Answer) -> discord.Embed:
     return embed
 
 
+def _fit_escaped(raw: str, limit: int, *, keep_end: bool = False) -> str:
+    """Escape ``raw`` and fit it in ``limit``, cutting the raw text so no escape is split."""
+    text = escape_document_text(raw)
+    while len(text) > limit and raw:
+        over = max(len(text) - limit + 1, 1)  # +1 for the "…"
+        raw = raw[over:] if keep_end else raw[:-over]
+        text = escape_document_text(raw)
+        if len(text) + 1 <= limit:
+            return ELLIPSIS + text.lstrip() if keep_end else text.rstrip() + ELLIPSIS
+    return text
+
+
 def context_embed(answer: Answer) -> discord.Embed:
     """The quote in its paragraph: the sentences around it, the quote itself in bold."""
     p = answer.passage
     if p is None:
         return info_embed("No context", "There is no passage to show context for.")
-    before = escape_document_text(answer.context_before.strip())
-    after = escape_document_text(answer.context_after.strip())
-    quote = "**" + escape_document_text(p.quote) + "**"
-    # Trim the surroundings first: the quote is the point of the message.
-    room = DESCRIPTION_LIMIT - len(quote) - 2 - 200
-    if room < 0:
-        text = truncate(quote, DESCRIPTION_LIMIT - 200)
-    else:
-        half = room // 2
-        before = ELLIPSIS + before[-(half - 1):] if len(before) > half else before
-        after = after[: half - 1] + ELLIPSIS if len(after) > half else after
-        text = " ".join(x for x in (before, quote, after) if x)
-    embed = discord.Embed(title="Context", colour=INFO_COLOUR,
-                          description=text + "\n\n" + truncate(source_line(p), 190))
-    return embed
+    source = "\n\n" + truncate(source_line(p), 190)
+    # The quote is the point of the message: it gets room first, the neighbours share the rest.
+    quote = "**" + _fit_escaped(p.quote, DESCRIPTION_LIMIT - len(source) - 300) + "**"
+    room = DESCRIPTION_LIMIT - len(source) - len(quote) - 2
+    before = _fit_escaped(answer.context_before.strip(), room // 2, keep_end=True)
+    after = _fit_escaped(answer.context_after.strip(), room - len(before))
+    text = " ".join(x for x in (before, quote, after) if x)
+    return discord.Embed(title="Context", colour=INFO_COLOUR, description=text + source)
 
 
 def passages_embed(answer: Answer, *, title: str = "Other passages") -> discord.Embed:
@@ -192,11 +197,6 @@ def info_embed(title: str, text: str, *, colour: discord.Colour = INFO_COLOUR) -
     """A plain message in an embed (help, progress, refusals), within limits."""
     return discord.Embed(title=truncate(title, TITLE_LIMIT),
                          description=truncate(text, DESCRIPTION_LIMIT), colour=colour)
-
-
-def embed_length(embed: discord.Embed) -> int:
-    """Characters Discord counts towards the 6,000 total."""
-    return len(embed)
 
 
 def fit_embed(embed: discord.Embed) -> discord.Embed:

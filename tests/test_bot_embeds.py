@@ -97,3 +97,12 @@ def test_help_text_uses_document_titles() -> None:
     text = embeds.help_text(["The foreign ministers of Turkey and Japan meet."])
     assert "What is “The foreign ministers of Turkey and Japan meet” about?" in text
     assert len(text) <= embeds.DESCRIPTION_LIMIT
+
+
+def test_context_cuts_never_split_an_escape() -> None:
+    a = Answer("q", True, passage("*" * 5000), context_before="_" * 3000, context_after="*" * 3000)
+    d = embeds.context_embed(a).description
+    assert len(d) <= embeds.DESCRIPTION_LIMIT and d.count("…") >= 2
+    body = d.split("\n\n")[0].replace("…", "").replace(" ", "")
+    stripped = body.replace("\\*", "").replace("\\_", "")
+    assert stripped == "****"  # only the bold markers remain unescaped

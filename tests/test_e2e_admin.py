@@ -1,7 +1,6 @@
 """End-to-end: /reindex on a private copy of the seeds, with the real engine."""
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -145,4 +144,3 @@ async def test_a_failed_rebuild_keeps_the_old_index(fresh_engine: Any, caplog: p
         assert any(r.name == "bot.cogs.admin" and r.exc_info for r in caplog.records)
         _, body = await ask(sd, QUESTION)
         assert QUOTE_1924 in body["embeds"][0]["description"].replace("**", "")
-        await asyncio.sleep(0)

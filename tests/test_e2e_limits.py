@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from standin import DiscordStandIn
 from test_bot_fakes import FakeEngine
 from test_e2e_harness import ask, running_bot
 
