@@ -27,12 +27,22 @@ Progress = Callable[[str, int, int], None]
 class IndexParams:
     """Everything that changes what is stored: a change rebuilds the index."""
 
-    window: int = 1  # sentences either side of a sentence in its chunk (same paragraph)
-    title_in_chunk: bool = True  # prefix chunks with the document title for global search
-    version: int = 1  # bump when the chunking code changes meaning
+    window: int = 1  # sentences either side of a sentence in its embedded chunk (same paragraph)
+    title_in_chunk: bool = True  # prefix embedded chunks with the document title for global search
+    # Sentences before a sentence in its BM25 window. Only earlier ones: a sentence's
+    # "it" or "the city" points back, so the words a question uses for its subject sit
+    # in the sentence before far more often than in the one after. Measured on SQuAD
+    # (P@1 of the whole ranking): centred window 0.789, preceding sentence only 0.792.
+    lexical_before: int = 1
+    version: int = 2  # bump when the chunking code changes meaning
 
     def to_dict(self) -> dict:
-        return {"window": self.window, "title_in_chunk": self.title_in_chunk, "version": self.version}
+        return {
+            "window": self.window,
+            "title_in_chunk": self.title_in_chunk,
+            "lexical_before": self.lexical_before,
+            "version": self.version,
+        }
 
 
 @dataclass
@@ -46,15 +56,21 @@ class Corpus:
     bm25_sentences: object = None
     bm25_chunks: object = None
     doc_ids: np.ndarray = field(init=False)  # (n,) which document each sentence is from
+    starts: np.ndarray = field(init=False)  # (n,) sentence offsets into their document text
+    ends: np.ndarray = field(init=False)
     kinds: np.ndarray = field(init=False)  # (n,) answer-kind bit masks
     dense: faiss.Index = field(init=False)
     dense_chunks: faiss.Index = field(init=False)
     vocabulary: Vocabulary = field(init=False)
     chunk_texts: list[str] = field(init=False)
+    log_lengths: np.ndarray = field(init=False)  # (n,) log of sentence length in characters
 
     def __post_init__(self) -> None:
         texts = [s.text for s in self.sentences]
         self.doc_ids = np.fromiter((s.doc for s in self.sentences), dtype=np.int32, count=len(texts))
+        self.starts = np.fromiter((s.start for s in self.sentences), dtype=np.int64, count=len(texts))
+        self.ends = np.fromiter((s.end for s in self.sentences), dtype=np.int64, count=len(texts))
+        self.log_lengths = np.log1p(self.ends - self.starts).astype(np.float32)
         self.kinds = kind_masks(texts)
         self.chunk_texts = chunk_texts(self.documents, self.sentences, self.params)
         self.dense = flat_index(self.sentence_vectors)
@@ -62,7 +78,7 @@ class Corpus:
         if texts and self.bm25_sentences is None:
             self.bm25_sentences = build_bm25(texts)
         if texts and self.bm25_chunks is None:
-            self.bm25_chunks = build_bm25(self.chunk_texts)
+            self.bm25_chunks = build_bm25(lexical_windows(self.documents, self.sentences, self.params))
         self.vocabulary = Vocabulary.from_texts([d.title for d in self.documents] + texts)
 
     @property
@@ -102,6 +118,17 @@ def chunk_texts(documents: Sequence[Document], sentences: Sequence[Sentence], pa
         doc = documents[s.doc]
         text = doc.text[sentences[lo].start : sentences[hi].end]
         out.append(f"{doc.title}. {text}" if params.title_in_chunk else text)
+    return out
+
+
+def lexical_windows(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams) -> list[str]:
+    """Each sentence with the ``lexical_before`` sentences before it in its paragraph."""
+    out = []
+    for i, s in enumerate(sentences):
+        lo = i
+        while lo > 0 and i - lo < params.lexical_before and _same_paragraph(sentences[lo - 1], s):
+            lo -= 1
+        out.append(documents[s.doc].text[sentences[lo].start : s.end])
     return out
 
 

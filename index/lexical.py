@@ -1,6 +1,7 @@
 """BM25 over sentences and windows (bm25s), and the corpus vocabulary for coverage checks."""
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -32,8 +33,16 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     )
 
 
-def build_bm25(texts: Sequence[str]) -> bm25s.BM25:
-    retriever = bm25s.BM25()
+# Sentences are short and a question's words rarely repeat in one: a low k1 saturates
+# term frequency early and a low b penalises length less. Measured on SQuAD sentences
+# (P@1, BM25 alone): k1=1.5/b=0.75 (bm25s default) 0.707, 1.2/0.75 0.712, 0.9/0.4 0.730,
+# 0.6/0.5 0.735, 1.2/1.0 0.691.
+K1 = 0.6
+B = 0.5
+
+
+def build_bm25(texts: Sequence[str], k1: float = K1, b: float = B) -> bm25s.BM25:
+    retriever = bm25s.BM25(k1=k1, b=b)
     tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer(), show_progress=False)
     retriever.index(tokens, show_progress=False)
     return retriever
@@ -51,6 +60,31 @@ def bm25_scores(retriever: bm25s.BM25, query_tokens: list[str]) -> np.ndarray:
     if not query_tokens:
         return np.zeros(retriever.scores["num_docs"], dtype=np.float32)
     return retriever.get_scores(query_tokens).astype(np.float32)
+
+
+def coverage(retriever: bm25s.BM25, query_tokens: list[str], rows: np.ndarray) -> np.ndarray:
+    """For each row, the IDF-weighted share of the question's terms it contains.
+
+    Unlike BM25 this is bounded (0..1) and comparable across questions, so it can feed
+    the confidence: a sentence holding every rare word of the question is strong evidence.
+    Terms the index has never seen count with the highest IDF and are never covered.
+    """
+    terms = list(dict.fromkeys(query_tokens))
+    if not terms or len(rows) == 0:
+        return np.zeros(len(rows), dtype=np.float32)
+    scores = retriever.scores
+    n = float(scores["num_docs"])
+    indptr, indices = scores["indptr"], scores["indices"]
+    covered = np.zeros(len(rows), dtype=np.float32)
+    total = 0.0
+    for term in terms:  # a handful of terms; each step is vectorised over the rows
+        tid = retriever.vocab_dict.get(term)
+        postings = indices[indptr[tid] : indptr[tid + 1]] if tid is not None else indices[:0]
+        idf = math.log(1.0 + (n - len(postings) + 0.5) / (len(postings) + 0.5))
+        total += idf
+        if len(postings):
+            covered += idf * np.isin(rows, postings)
+    return covered / total if total > 0 else covered
 
 
 def content_words(question: str) -> list[str]:

@@ -1,10 +1,14 @@
 """Choosing the one sentence that answers, and deciding whether anything does.
 
-Every sentence in scope gets five signals: cosine similarity of the question to the
-sentence and to its window (dense), BM25 against the sentence and the window (lexical),
-and whether it holds the kind of thing the question asks for. Each signal is scaled to
-[0, 1] over the candidates and the weighted sum ranks them. Whether the best one
-answers at all is a separate, calibrated decision on unscaled evidence.
+Every sentence in scope gets six signals: cosine similarity of the question to the
+sentence and to its window (dense), BM25 against the sentence and against it with the
+sentence before (lexical), whether it holds the kind of thing the question asks for,
+and its length. Each score signal is scaled to [0, 1] over the candidates and the
+weighted sum ranks them. Whether the best one answers at all is a separate, calibrated
+decision on unscaled evidence (``Evidence``, ``Calibration``).
+
+All per-question work is vectorised over the candidate rows; everything per sentence
+(vectors, BM25 postings, answer kinds, lengths) is computed when the index is built.
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import numpy as np
 
 from .answer_types import Kind, question_kind
 from .corpus import Corpus
-from .lexical import bm25_scores, content_words, tokenize
+from .lexical import bm25_scores, content_words, coverage, tokenize
 
 _FULL_SCAN = 4096  # below this many sentences in scope, score them all exactly
 _POOL = 256  # otherwise, the union of each signal's top hits
@@ -23,23 +27,58 @@ _POOL = 256  # otherwise, the union of each signal's top hits
 
 @dataclass(frozen=True)
 class Weights:
-    dense_sentence: float = 0.35
-    dense_chunk: float = 0.25
-    lexical_sentence: float = 0.25
-    lexical_chunk: float = 0.15
-    kind: float = 0.10
+    """Weights of the scaled signals in the ranking score.
+
+    Fitted by grid search on SQuAD (16 articles, P@1 within each article) and checked
+    on held-out halves; the dense sentence signal is the unit. Min-max scaling beat
+    z-scores (0.757 vs 0.755 with the old weights) and reciprocal-rank fusion (0.660).
+    """
+
+    dense_sentence: float = 1.0
+    dense_chunk: float = 0.75  # the window resolves "it"/"the city" to what it names
+    lexical_sentence: float = 0.5
+    lexical_chunk: float = 0.75
+    # Bonus when the sentence holds what a when/how-many/who/where question asks for.
+    kind: float = 0.3
+    # Longer sentences carry more facts; very short ones ("This is called X.") are
+    # rarely the answer even when they share the question's words. +0.01 P@1.
+    length: float = 0.3
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Unscaled facts about the best sentence: what the confidence is computed from."""
+
+    dense_sentence: float  # cosine of question and sentence
+    dense_chunk: float  # cosine of question and window
+    coverage: float  # IDF-weighted share of the question's terms in the sentence and the one before
+    unknown: float  # share of the question's topic words the corpus never uses
+    kind_mismatch: float  # 1 when the question asks for a kind the sentence lacks
+    margin: float  # best fused score minus the runner-up's, in weight units
+
+    def vector(self) -> np.ndarray:
+        return np.array([self.dense_sentence, self.dense_chunk, self.coverage, self.unknown, self.kind_mismatch, self.margin])
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """A logistic model of P(the best sentence answers), over unscaled evidence."""
+    """A logistic model of P(the best sentence answers), over ``Evidence``."""
 
     bias: float = -6.0
     dense_sentence: float = 7.0
     dense_chunk: float = 4.0
-    unknown_words: float = -6.0
-    kind_match: float = 0.5
+    coverage: float = 0.0
+    unknown: float = -6.0
+    kind_mismatch: float = -0.5
+    margin: float = 0.0
     threshold: float = 0.5  # below it Kizuna says the documents don't cover the question
+
+    def coefficients(self) -> np.ndarray:
+        return np.array([self.dense_sentence, self.dense_chunk, self.coverage, self.unknown, self.kind_mismatch, self.margin])
+
+    def confidence(self, evidence: Evidence) -> float:
+        z = self.bias + float(self.coefficients() @ evidence.vector())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
 @dataclass(frozen=True)
@@ -48,6 +87,7 @@ class Ranking:
     scores: np.ndarray  # fused scores, aligned with rows
     confidence: float  # calibrated probability that rows[0] answers
     kind: Kind
+    evidence: Evidence | None = None
 
 
 def _scale(values: np.ndarray) -> np.ndarray:
@@ -57,7 +97,7 @@ def _scale(values: np.ndarray) -> np.ndarray:
     return (values - lo) / (hi - lo)
 
 
-def candidates(corpus: Corpus, q_vec: np.ndarray, scope: np.ndarray | None) -> np.ndarray:
+def candidates(corpus: Corpus, q_vec: np.ndarray, lexical: np.ndarray, scope: np.ndarray | None) -> np.ndarray:
     """Sentence rows worth scoring: all of them when few, else each signal's best."""
     n = len(corpus.sentences)
     if scope is not None:
@@ -67,7 +107,8 @@ def candidates(corpus: Corpus, q_vec: np.ndarray, scope: np.ndarray | None) -> n
     k = min(_POOL, n)
     _, a = corpus.dense.search(q_vec, k)
     _, b = corpus.dense_chunks.search(q_vec, k)
-    return np.unique(np.concatenate([a[0], b[0]]))
+    c = np.argpartition(-lexical, k - 1)[:k]  # a sentence only BM25 finds must be scored too
+    return np.unique(np.concatenate([a[0], b[0], c]))
 
 
 def rank(
@@ -79,12 +120,13 @@ def rank(
     calibration: Calibration = Calibration(),
 ) -> Ranking:
     """Score the sentences in ``scope`` (all when None) and order them best first."""
-    rows = candidates(corpus, q_vec, scope)
+    tokens = tokenize([question])[0]
+    lex_all = bm25_scores(corpus.bm25_sentences, tokens)
+    rows = candidates(corpus, q_vec, lex_all, scope)
     q = q_vec[0]
     dense_s = corpus.sentence_vectors[rows] @ q
     dense_c = corpus.chunk_vectors[rows] @ q
-    tokens = tokenize([question])[0]
-    lex_s = bm25_scores(corpus.bm25_sentences, tokens)[rows]
+    lex_s = lex_all[rows]
     lex_c = bm25_scores(corpus.bm25_chunks, tokens)[rows]
     kind = question_kind(question)
     fits = ((corpus.kinds[rows] >> int(kind)) & 1).astype(np.float32) if kind else np.zeros(len(rows), np.float32)
@@ -94,16 +136,16 @@ def rank(
         + weights.lexical_sentence * _scale(lex_s)
         + weights.lexical_chunk * _scale(lex_c)
         + weights.kind * fits
+        + weights.length * _scale(corpus.log_lengths[rows])
     )
     order = np.argsort(-fused, kind="stable")
-    best = order[0]
-    unknown = corpus.vocabulary.unknown_share(content_words(question))
-    z = (
-        calibration.bias
-        + calibration.dense_sentence * float(dense_s[best])
-        + calibration.dense_chunk * float(dense_c[best])
-        + calibration.unknown_words * unknown
-        + calibration.kind_match * float(fits[best])
+    best = int(order[0])
+    evidence = Evidence(
+        dense_sentence=float(dense_s[best]),
+        dense_chunk=float(dense_c[best]),
+        coverage=float(coverage(corpus.bm25_chunks, tokens, rows[best : best + 1])[0]),
+        unknown=corpus.vocabulary.unknown_share(content_words(question)),
+        kind_mismatch=float(kind != Kind.OTHER and not fits[best]),
+        margin=float(fused[best] - fused[order[1]]) if len(order) > 1 else 1.0,
     )
-    confidence = 1.0 / (1.0 + math.exp(-z))
-    return Ranking(rows[order], fused[order], confidence, kind)
+    return Ranking(rows[order], fused[order], calibration.confidence(evidence), kind, evidence)

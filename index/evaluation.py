@@ -1,0 +1,247 @@
+"""Measuring the engine: SQuAD articles as documents, ReQA metrics, the article question set.
+
+Pure: no printing, no environment. ``bot/eval_cmd.py`` renders what this returns.
+
+The ReQA rule (Ahmad et al. 2019) decides what counts as right: the quoted sentence
+must cover the character where one of the annotators' answers starts.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .corpus import Corpus
+from .documents import Document
+from .embedder import Embedder
+from .ranking import Calibration, Weights, rank
+
+PARAGRAPH_SEPARATOR = "\n\n"
+BM25_ONLY = Weights(dense_sentence=0.0, dense_chunk=0.0, lexical_sentence=1.0, lexical_chunk=0.0, kind=0.0, length=0.0)
+DENSE_ONLY = Weights(dense_sentence=1.0, dense_chunk=0.0, lexical_sentence=0.0, lexical_chunk=0.0, kind=0.0, length=0.0)
+
+
+@dataclass(frozen=True)
+class SquadQuestion:
+    id: str
+    question: str
+    doc: int  # index of its article in the document list
+    starts: tuple[int, ...]  # answer starts as offsets into the document text
+    impossible: bool
+
+
+@dataclass(frozen=True)
+class SquadSet:
+    documents: list[Document]
+    questions: list[SquadQuestion]
+
+
+def squad_documents(data: dict) -> SquadSet:
+    """One Document per article: paragraphs joined by a blank line, so offsets carry over."""
+    documents, questions = [], []
+    for a, article in enumerate(data["data"]):
+        parts, offset = [], 0
+        for paragraph in article["paragraphs"]:
+            context = paragraph["context"]
+            for qa in paragraph["qas"]:
+                starts = tuple(sorted({offset + int(ans["answer_start"]) for ans in qa.get("answers", [])}))
+                impossible = bool(qa.get("is_impossible")) or not starts
+                questions.append(SquadQuestion(qa["id"], qa["question"], a, () if impossible else starts, impossible))
+            parts.append(context)
+            offset += len(context) + len(PARAGRAPH_SEPARATOR)
+        text = PARAGRAPH_SEPARATOR.join(parts)
+        title = article["title"].replace("_", " ")
+        sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        documents.append(Document(path=f"{article['title']}.txt", title=title, date=None, text=text, body_start=0, sha256=sha))
+    return SquadSet(documents, questions)
+
+
+def load_squad(path: Path) -> SquadSet:
+    return squad_documents(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+def gold_rows(corpus: Corpus, doc: int, starts: Sequence[int]) -> np.ndarray:
+    """Rows of the sentences of ``doc`` that cover any of the answer starts."""
+    rows = np.flatnonzero(corpus.doc_ids == doc)
+    begin = corpus.starts[rows]
+    end = corpus.ends[rows]
+    hit = np.zeros(len(rows), dtype=bool)
+    for s in starts:
+        hit |= (begin <= s) & (s < end)
+    return rows[hit]
+
+
+# -- metrics ------------------------------------------------------------------------------
+
+
+@dataclass
+class Scores:
+    """P@1, MRR and recall@5 over questions with a known gold position (1-based, 0 = missed)."""
+
+    positions: list[int] = field(default_factory=list)
+
+    def add(self, position: int) -> None:
+        self.positions.append(position)
+
+    @property
+    def n(self) -> int:
+        return len(self.positions)
+
+    def p_at_1(self) -> float:
+        return _mean([p == 1 for p in self.positions])
+
+    def mrr(self) -> float:
+        return _mean([1.0 / p if p else 0.0 for p in self.positions])
+
+    def recall_at(self, k: int = 5) -> float:
+        return _mean([0 < p <= k for p in self.positions])
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "p_at_1": round(self.p_at_1(), 4), "mrr": round(self.mrr(), 4), "recall_at_5": round(self.recall_at(5), 4)}
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(np.mean(values)) if len(values) else math.nan
+
+
+def position_of(ordered_rows: np.ndarray, gold: np.ndarray) -> int:
+    """1-based rank of the first gold row in ``ordered_rows``; 0 when none is there."""
+    hits = np.flatnonzero(np.isin(ordered_rows, gold))
+    return int(hits[0]) + 1 if len(hits) else 0
+
+
+# -- the article question set ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ArticleQuestion:
+    question: str
+    gold: str | None  # the sentence that answers it; None when nothing in the documents does
+
+
+def load_article_questions(path: Path) -> list[ArticleQuestion]:
+    """``{"question", "gold", "kind"}`` per line; blank lines are skipped."""
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            out.append(ArticleQuestion(item["question"], item.get("gold") if item.get("kind") != "unanswerable" else None))
+    return out
+
+
+def evaluate_articles(engine, questions: Sequence[ArticleQuestion]) -> dict:
+    """Top-1 accuracy, answered share and declined share of an engine on the article set.
+
+    An answerable question counts as right only when the top quote is its gold sentence
+    AND the engine answers rather than abstains.
+    """
+    answers = engine.ask_many([(q.question, None) for q in questions], k=0)
+    answerable = [(q, a) for q, a in zip(questions, answers) if q.gold is not None]
+    unanswerable = [(q, a) for q, a in zip(questions, answers) if q.gold is None]
+    misses = []
+    for q, a in answerable:
+        if not (a.answered and a.quote == q.gold):
+            why = "declined" if a.answered is False and a.quote == q.gold else "wrong sentence"
+            misses.append({"question": q.question, "why": why, "quote": a.quote, "score": a.score})
+    for q, a in unanswerable:
+        if a.answered:
+            misses.append({"question": q.question, "why": "answered an unanswerable", "quote": a.quote, "score": a.score})
+    return {
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "top1": _mean([a.quote == q.gold for q, a in answerable]),
+        "answered": _mean([a.answered for _, a in answerable]),
+        "right_and_answered": _mean([a.answered and a.quote == q.gold for q, a in answerable]),
+        "declined": _mean([not a.answered for _, a in unanswerable]),
+        "misses": misses,
+        "confidences": [_confidence(a) for a in answers],
+    }
+
+
+def _confidence(answer) -> float:
+    """The calibrated confidence behind an answer (the top passage's score)."""
+    return answer.passage.score if answer.passage else 0.0
+
+
+# -- SQuAD ------------------------------------------------------------------------------------
+
+def pick_questions(squad: SquadSet, limit: int | None) -> list[int]:
+    """All questions, or the first ``limit`` answerable and impossible ones of each article."""
+    if limit is None:
+        return list(range(len(squad.questions)))
+    taken: dict[tuple[int, bool], int] = {}
+    picked = []
+    for i, q in enumerate(squad.questions):
+        key = (q.doc, q.impossible)
+        if taken.get(key, 0) < limit:
+            taken[key] = taken.get(key, 0) + 1
+            picked.append(i)
+    return picked
+
+
+SYSTEMS = {"bm25": BM25_ONLY, "dense": DENSE_ONLY}
+
+
+def evaluate_squad(
+    corpus: Corpus,
+    squad: SquadSet,
+    vectors: np.ndarray,
+    weights: Weights,
+    calibration: Calibration,
+    questions: Sequence[int] | None = None,
+) -> dict:
+    """ReQA scores of the engine and both baselines, abstention, and quote lengths.
+
+    ``vectors`` are the embedded questions, aligned with ``squad.questions``;
+    ``questions`` picks which of them to use (all when None). The baselines rank with
+    the same ``rank`` function and one signal each, so only the weights differ.
+    """
+    picked = list(range(len(squad.questions))) if questions is None else list(questions)
+    systems = {**SYSTEMS, "engine": weights}
+    scores = {name: {"article": Scores(), "global": Scores()} for name in systems}
+    scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in range(len(corpus.documents))}
+    confidence = {"answerable": [], "impossible": [], "off_topic": []}
+    quoted = []
+    for i in picked:
+        q = squad.questions[i]
+        vec = vectors[i : i + 1]
+        mine = rank(corpus, q.question, vec, scopes[q.doc], weights, calibration)
+        if q.impossible:
+            confidence["impossible"].append(mine.confidence)
+            continue
+        confidence["answerable"].append(mine.confidence)
+        # Off topic: the same question with the search held to the next article.
+        other = scopes[(q.doc + 1) % len(corpus.documents)]
+        confidence["off_topic"].append(rank(corpus, q.question, vec, other, weights, calibration).confidence)
+        gold = gold_rows(corpus, q.doc, q.starts)
+        _check_offsets(corpus, int(mine.rows[0]))
+        quoted.append(int(corpus.ends[mine.rows[0]] - corpus.starts[mine.rows[0]]))
+        for name, w in systems.items():
+            article = mine if name == "engine" else rank(corpus, q.question, vec, scopes[q.doc], w, calibration)
+            scores[name]["article"].add(position_of(article.rows, gold))
+            scores[name]["global"].add(position_of(rank(corpus, q.question, vec, None, w, calibration).rows, gold))
+    threshold = calibration.threshold
+    return {
+        "questions": len(picked),
+        "scores": {name: {scope: s.to_dict() for scope, s in by.items()} for name, by in scores.items()},
+        "abstention": {
+            "threshold": threshold,
+            "answerable_declined": _mean([c < threshold for c in confidence["answerable"]]),
+            "impossible_declined": _mean([c < threshold for c in confidence["impossible"]]),
+            "off_topic_declined": _mean([c < threshold for c in confidence["off_topic"]]),
+        },
+        "quote_chars": _mean(quoted),
+        "sentence_chars": float(np.mean(corpus.ends - corpus.starts)) if len(corpus.ends) else math.nan,
+        "confidence": confidence,
+    }
+
+
+def _check_offsets(corpus: Corpus, row: int) -> None:
+    s = corpus.sentences[row]
+    if corpus.documents[s.doc].text[s.start : s.end] != s.text:
+        raise AssertionError(f"sentence {row} does not match its offsets")
