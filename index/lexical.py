@@ -17,7 +17,10 @@ _QUESTION_WORDS = frozenset(
     "can could would should will shall may might must the a an of in on at to for from by "
     "with about into than then there their they them this that these those it its as and "
     "or not no yes any some many much long tell me please know name happened happen "
-    "kind type year date".split()
+    "kind type year date "
+    # Reporting verbs name no topic, and "said" does not stem to "say": without these a
+    # question like "what did X say about Y" looked a quarter off-topic.
+    "say says said tell told".split()
 )
 _WORD = re.compile(r"(?u)\b\w\w+\b")
 

@@ -62,16 +62,30 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Calibration:
-    """A logistic model of P(the best sentence answers), over ``Evidence``."""
+    """A logistic model of P(the best sentence answers), over ``Evidence``.
 
-    bias: float = -6.0
-    dense_sentence: float = 7.0
-    dense_chunk: float = 4.0
-    coverage: float = 0.0
-    unknown: float = -6.0
-    kind_mismatch: float = -0.5
-    margin: float = 0.0
-    threshold: float = 0.5  # below it Kizuna says the documents don't cover the question
+    Fitted with numpy (L2 logistic regression) on SQuAD, 16 articles: positives are
+    answerable questions whose top sentence is right, negatives are SQuAD's impossible
+    questions and answerable ones asked with the search held to another article. The
+    ``unknown`` weight is set by hand: in SQuAD every question's words occur somewhere
+    in the 16 articles, so the data cannot teach it, yet on a small corpus a question
+    about words it never uses ("the capital of France") is the plainest sign of no answer.
+
+    Threshold 0.1, measured on SQuAD: 4% of answerable questions declined, 11% of the
+    impossible near misses declined, 99% of off-topic questions declined. Impossible
+    questions are written to look answerable and stay mostly indistinguishable with
+    these features; raising the threshold to 0.25 declines a third of them but also a
+    fifth of the answerable ones, which costs more than it saves.
+    """
+
+    bias: float = -5.04
+    dense_sentence: float = 2.57
+    dense_chunk: float = 2.55
+    coverage: float = 2.19
+    unknown: float = -5.0
+    kind_mismatch: float = -1.0
+    margin: float = 0.55
+    threshold: float = 0.1  # below it Kizuna says the documents don't cover the question
 
     def coefficients(self) -> np.ndarray:
         return np.array([self.dense_sentence, self.dense_chunk, self.coverage, self.unknown, self.kind_mismatch, self.margin])

@@ -1,0 +1,160 @@
+"""``kizuna eval``: how well the engine answers, and how well it knows when it can't.
+
+By default it asks the article question set against the configured seeds. With
+``--squad FILE`` it scores SQuAD articles (ReQA rule) for the engine and two one-signal
+baselines side by side, in one run by the same code.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_QUESTIONS = Path("bench/data/article_questions.jsonl")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """The ``eval`` subcommand's parser; the caller adds --seeds/--index-dir/--model."""
+    parser = subparsers.add_parser("eval", help="measure answer accuracy and abstention")
+    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="article question set (JSON lines)")
+    parser.add_argument("--squad", type=Path, metavar="FILE", help="score a SQuAD 2.0 file instead (its articles are the documents)")
+    parser.add_argument("--limit", type=int, default=None, metavar="N", help="use only the first N questions of each article (SQuAD)")
+    parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw confidence histograms with the threshold marked")
+    return parser
+
+
+def _option(args: argparse.Namespace, settings: Any, name: str, setting: str, default: Any) -> Any:
+    value = getattr(args, name, None)
+    if value is None and settings is not None:
+        value = getattr(settings, setting, None)
+    return default if value is None else value
+
+
+def run(args: argparse.Namespace, settings: Any = None) -> int:
+    """Run the evaluation; returns a process exit code."""
+    from index.embedder import load_embedder
+
+    model = _option(args, settings, "model", "model", None)
+    embedder = load_embedder(model)
+    if args.squad:
+        result = _squad(args, embedder)
+    else:
+        result = _articles(args, settings, embedder)
+    if args.json:
+        result = {k: v for k, v in result.items() if k != "confidence"}
+        print(json.dumps(result, indent=1, ensure_ascii=False))
+    else:
+        print(render_squad(result) if args.squad else render_articles(result))
+    return 0
+
+
+def _articles(args: argparse.Namespace, settings: Any, embedder: Any) -> dict:
+    from index.engine import Engine
+    from index.evaluation import evaluate_articles, load_article_questions
+
+    seeds = Path(_option(args, settings, "seeds", "seeds_dir", "seeds"))
+    index_dir = Path(_option(args, settings, "index_dir", "index_dir", ".kizuna-index"))
+    engine = Engine.open(seeds, index_dir, embedder)
+    questions = load_article_questions(args.questions)
+    result = evaluate_articles(engine, questions)
+    result["threshold"] = engine.calibration.threshold
+    if args.plot:
+        yes = [c for q, c in zip(questions, result["confidences"]) if q.gold is not None]
+        no = [c for q, c in zip(questions, result["confidences"]) if q.gold is None]
+        plot_confidence(args.plot, {"answerable": yes, "unanswerable": no}, engine.calibration.threshold)
+    result.pop("confidences", None)
+    return result
+
+
+def _squad(args: argparse.Namespace, embedder: Any) -> dict:
+    from index.corpus import IndexParams, embed_documents
+    from index.evaluation import evaluate_squad, load_squad, pick_questions
+    from index.ranking import Calibration, Weights
+
+    started = time.perf_counter()
+    squad = load_squad(args.squad)
+    picked = pick_questions(squad, args.limit)
+    corpus, _ = embed_documents(squad.documents, embedder, IndexParams(), {})
+    vectors = embedder.encode([squad.questions[i].question for i in picked])
+    full = _spread(vectors, picked, len(squad.questions))
+    result = evaluate_squad(corpus, squad, full, Weights(), Calibration(), picked)
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    result["documents"] = len(squad.documents)
+    result["sentences"] = len(corpus.sentences)
+    if args.plot:
+        plot_confidence(args.plot, result["confidence"], result["abstention"]["threshold"])
+    return result
+
+
+def _spread(vectors, picked, n):
+    import numpy as np
+
+    full = np.zeros((n, vectors.shape[1]), dtype=np.float32)
+    full[picked] = vectors
+    return full
+
+
+def plot_confidence(path: Path, groups: dict[str, list[float]], threshold: float) -> None:
+    """Overlaid confidence histograms per group, the threshold as a vertical line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bins = [i / 40 for i in range(41)]
+    for name, values in groups.items():
+        if values:
+            ax.hist(values, bins=bins, alpha=0.5, density=True, label=f"{name} ({len(values)})")
+    ax.axvline(threshold, color="black", linestyle="--", label=f"threshold {threshold:.2f}")
+    ax.set_xlabel("calibrated confidence")
+    ax.set_ylabel("density")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:5.1f}%"
+
+
+def render_articles(r: dict) -> str:
+    lines = [
+        f"article questions: {r['answerable']} answerable, {r['unanswerable']} unanswerable (threshold {r['threshold']:.2f})",
+        f"  top-1 right               {_pct(r['top1'])}",
+        f"  answerable answered       {_pct(r['answered'])}",
+        f"  right AND answered        {_pct(r['right_and_answered'])}",
+        f"  unanswerable declined     {_pct(r['declined'])}",
+    ]
+    if r["misses"]:
+        lines.append("misses:")
+        for m in r["misses"]:
+            lines.append(f"  [{m['why']}] {m['question']!r} -> {m['quote'][:90]!r} ({m['score']:.2f})")
+    return "\n".join(lines)
+
+
+def render_squad(r: dict) -> str:
+    lines = [
+        f"SQuAD: {r['documents']} articles, {r['sentences']} sentences, {r['questions']} questions, {r['seconds']} s",
+        f"{'system':8} {'pool':8} {'n':>5} {'P@1':>6} {'MRR':>6} {'R@5':>6}",
+    ]
+    for name in ("bm25", "dense", "engine"):
+        for pool in ("article", "global"):
+            s = r["scores"][name][pool]
+            lines.append(f"{name:8} {pool:8} {s['n']:5d} {s['p_at_1']:6.3f} {s['mrr']:6.3f} {s['recall_at_5']:6.3f}")
+    a = r["abstention"]
+    lines += [
+        f"abstention at threshold {a['threshold']:.2f}:",
+        f"  answerable wrongly declined   {_pct(a['answerable_declined'])}",
+        f"  impossible declined           {_pct(a['impossible_declined'])}",
+        f"  off-topic (other article)     {_pct(a['off_topic_declined'])}",
+        f"quote length {r['quote_chars']:.0f} chars vs mean sentence {r['sentence_chars']:.0f} "
+        f"({r['quote_chars'] / r['sentence_chars']:.2f}x)",
+    ]
+    return "\n".join(lines)
+

@@ -1,0 +1,90 @@
+"""SQuAD loading keeps offsets, metrics are right, and the real engine beats BM25 on two articles."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.corpus import IndexParams, embed_documents
+from index.embedder import HashingEmbedder
+from index.evaluation import (
+    Scores,
+    evaluate_squad,
+    gold_rows,
+    load_article_questions,
+    load_squad,
+    pick_questions,
+    position_of,
+    squad_documents,
+)
+from index.ranking import Calibration, Weights
+
+SQUAD = Path("/work/shared/data/squad/dev-v2.0-16articles.json")
+DATA = {
+    "data": [
+        {
+            "title": "Cats_and_dogs",
+            "paragraphs": [
+                {"context": "Cats purr. They sleep a lot.", "qas": [{"id": "1", "question": "What do cats do?", "answers": [{"text": "sleep", "answer_start": 16}], "is_impossible": False}]},
+                {"context": "Dogs bark loudly. Dogs were tamed 15,000 years ago.", "qas": [
+                    {"id": "2", "question": "When were dogs tamed?", "answers": [{"text": "15,000 years ago", "answer_start": 34}], "is_impossible": False},
+                    {"id": "3", "question": "When were cats tamed?", "answers": [], "is_impossible": True},
+                ]},
+            ],
+        }
+    ]
+}
+
+
+def test_offsets_map_from_context_to_document() -> None:
+    squad = squad_documents(DATA)
+    doc = squad.documents[0]
+    assert doc.title == "Cats and dogs" and doc.date is None
+    q = squad.questions[1]
+    assert doc.text[q.starts[0] : q.starts[0] + len("15,000")] == "15,000"
+    assert squad.questions[2].impossible and not squad.questions[2].starts
+
+
+def test_gold_rows_and_metrics() -> None:
+    squad = squad_documents(DATA)
+    corpus, _ = embed_documents(squad.documents, HashingEmbedder(), IndexParams(), {})
+    rows = gold_rows(corpus, 0, squad.questions[1].starts)
+    assert [corpus.sentences[r].text for r in rows] == ["Dogs were tamed 15,000 years ago."]
+    assert position_of(np.array([3, 2, 1]), np.array([2])) == 2
+    assert position_of(np.array([3]), np.array([2])) == 0
+    s = Scores([1, 2, 0, 6])
+    assert s.p_at_1() == 0.25 and s.mrr() == pytest.approx((1 + 0.5 + 1 / 6) / 4) and s.recall_at(5) == 0.5
+
+
+def test_evaluate_squad_runs_on_a_fake_embedder() -> None:
+    squad = squad_documents(DATA)
+    emb = HashingEmbedder()
+    corpus, _ = embed_documents(squad.documents, emb, IndexParams(), {})
+    vectors = emb.encode([q.question for q in squad.questions])
+    r = evaluate_squad(corpus, squad, vectors, Weights(), Calibration())
+    assert r["scores"]["engine"]["article"]["n"] == 2
+    assert set(r["scores"]) == {"bm25", "dense", "engine"}
+    assert 0 <= r["abstention"]["impossible_declined"] <= 1
+
+
+def test_article_questions_load() -> None:
+    qs = load_article_questions(Path(__file__).parents[1] / "bench/data/article_questions.jsonl")
+    assert sum(q.gold is not None for q in qs) == 50 and sum(q.gold is None for q in qs) == 22
+
+
+@pytest.mark.skipif(not SQUAD.exists(), reason="SQuAD file not present")
+def test_real_engine_beats_bm25_on_two_articles(embedder) -> None:
+    squad = load_squad(SQUAD)
+    squad = type(squad)(squad.documents[:2], [q for q in squad.questions if q.doc < 2])
+    picked = [i for i in pick_questions(squad, 25) if not squad.questions[i].impossible]
+    corpus, _ = embed_documents(squad.documents, embedder, IndexParams(), {})
+    vectors = np.zeros((len(squad.questions), embedder.dimension), dtype=np.float32)
+    vectors[picked] = embedder.encode([squad.questions[i].question for i in picked])
+    r = evaluate_squad(corpus, squad, vectors, Weights(), Calibration(), picked)
+    engine = r["scores"]["engine"]["article"]
+    # 50 questions are too few for P@1 to separate systems (measured: engine 0.66,
+    # BM25 0.70 here); MRR and recall@5 are steadier. A broken fusion falls far below.
+    assert engine["mrr"] >= 0.72 and engine["recall_at_5"] >= 0.85
+    assert engine["recall_at_5"] >= r["scores"]["bm25"]["article"]["recall_at_5"]

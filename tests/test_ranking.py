@@ -1,0 +1,63 @@
+"""Ranking logic on a fake embedder: fusion, coverage, evidence, calibration, speed shape."""
+from __future__ import annotations
+
+import numpy as np
+
+from index.corpus import IndexParams, embed_documents
+from index.documents import Document
+from index.embedder import HashingEmbedder
+from index.lexical import coverage, tokenize
+from index.ranking import Calibration, Evidence, Weights, rank
+
+TEXT = (
+    "Diplomatic relations began in 1924. The first mission opened in 1925.\n\n"
+    "The meeting lasted about 25 minutes. It was held by video link.\n\n"
+    "Osaka hosts the expo. The city expects many visitors."
+)
+
+
+def _corpus():
+    doc = Document("a.txt", "Relations", None, TEXT, 0, "x")
+    corpus, _ = embed_documents([doc], HashingEmbedder(), IndexParams(), {})
+    return corpus
+
+
+def test_rank_finds_the_sentence_and_offsets_hold() -> None:
+    corpus = _corpus()
+    emb = HashingEmbedder()
+    for question, expected in [("when did diplomatic relations begin", "1924"), ("how long did the meeting last", "25 minutes")]:
+        r = rank(corpus, question, emb.encode([question]))
+        s = corpus.sentences[int(r.rows[0])]
+        assert expected in s.text
+        assert corpus.documents[s.doc].text[s.start : s.end] == s.text
+        assert 0.0 <= r.confidence <= 1.0 and r.evidence is not None
+
+
+def test_one_signal_weights_order_by_that_signal() -> None:
+    corpus = _corpus()
+    q = "when did the meeting last"
+    only = Weights(dense_sentence=0, dense_chunk=0, lexical_sentence=1, lexical_chunk=0, kind=0, length=0)
+    r = rank(corpus, q, HashingEmbedder().encode([q]), None, only)
+    assert np.all(np.diff(r.scores) <= 1e-9)
+
+
+def test_lexical_window_is_the_sentence_and_the_one_before() -> None:
+    corpus = _corpus()
+    rows = np.arange(len(corpus.sentences))
+    cov = coverage(corpus.bm25_chunks, tokenize(["relations mission"])[0], rows)
+    # The second sentence's window holds "relations" from the first: both terms covered.
+    assert cov[1] > 0.99 and 0 < cov[0] < 1 and cov[2] == 0
+
+
+def test_unknown_words_lower_confidence() -> None:
+    calib = Calibration()
+    known = Evidence(0.6, 0.6, 0.6, 0.0, 0.0, 0.5)
+    unknown = Evidence(0.6, 0.6, 0.6, 1.0, 0.0, 0.5)
+    assert calib.confidence(known) > calib.threshold > calib.confidence(unknown)
+
+
+def test_scope_restricts_rows() -> None:
+    corpus = _corpus()
+    scope = np.array([2, 3])
+    r = rank(corpus, "osaka expo", HashingEmbedder().encode(["osaka expo"]), scope)
+    assert set(r.rows.tolist()) == {2, 3}
