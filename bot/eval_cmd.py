@@ -141,12 +141,12 @@ def render_articles(r: dict) -> str:
 def render_squad(r: dict) -> str:
     lines = [
         f"SQuAD: {r['documents']} articles, {r['sentences']} sentences, {r['questions']} questions, {r['seconds']} s",
-        f"{'system':8} {'pool':8} {'n':>5} {'P@1':>6} {'MRR':>6} {'R@5':>6}",
+        f"{'system':13} {'pool':8} {'n':>5} {'P@1':>6} {'MRR':>6} {'R@5':>6}",
     ]
-    for name in ("bm25", "dense", "engine"):
+    for name in ("bm25-default", "bm25", "dense", "engine"):
         for pool in ("article", "global"):
             s = r["scores"][name][pool]
-            lines.append(f"{name:8} {pool:8} {s['n']:5d} {s['p_at_1']:6.3f} {s['mrr']:6.3f} {s['recall_at_5']:6.3f}")
+            lines.append(f"{name:13} {pool:8} {s['n']:5d} {s['p_at_1']:6.3f} {s['mrr']:6.3f} {s['recall_at_5']:6.3f}")
     a = r["abstention"]
     lines += [
         f"abstention at threshold {a['threshold']:.2f}:",

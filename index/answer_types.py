@@ -51,7 +51,7 @@ _PLACE = re.compile(
 )
 
 _QUESTION_PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
-    (Kind.TIME, re.compile(r"\b(?:when|what (?:year|date|day|time|month|century|decade)|which (?:year|date|century)|since when|how long ago)\b")),
+    (Kind.TIME, re.compile(r"\b(?:when|what (?:year|date|day|time|month|century|decade)|which (?:year|date|century)|since when|how long ago|how far back)\b")),
     (Kind.QUANTITY, re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|often)\b|\bwhat (?:percentage|percent|number|amount|proportion)\b")),
     (Kind.PERSON, re.compile(r"\b(?:who|whom|whose)\b|\bwhat (?:person|man|woman)\b")),
     (Kind.PLACE, re.compile(r"\bwhere\b|\b(?:what|which) (?:city|country|place|region|continent|state|town|location)\b")),

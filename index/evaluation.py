@@ -19,6 +19,7 @@ import numpy as np
 from .corpus import Corpus
 from .documents import Document
 from .embedder import Embedder
+from .lexical import build_bm25
 from .ranking import Calibration, Weights, rank
 
 PARAGRAPH_SEPARATOR = "\n\n"
@@ -187,6 +188,20 @@ def pick_questions(squad: SquadSet, limit: int | None) -> list[int]:
 SYSTEMS = {"bm25": BM25_ONLY, "dense": DENSE_ONLY}
 
 
+def with_default_bm25(corpus: Corpus) -> Corpus:
+    """The same corpus with bm25s's default BM25 (k1 1.5, b 0.75): the untuned baseline."""
+    texts = [s.text for s in corpus.sentences]
+    return Corpus(
+        corpus.documents,
+        corpus.sentences,
+        corpus.sentence_vectors,
+        corpus.chunk_vectors,
+        corpus.params,
+        bm25_sentences=build_bm25(texts, k1=1.5, b=0.75),
+        bm25_chunks=corpus.bm25_chunks,
+    )
+
+
 def evaluate_squad(
     corpus: Corpus,
     squad: SquadSet,
@@ -202,7 +217,10 @@ def evaluate_squad(
     the same ``rank`` function and one signal each, so only the weights differ.
     """
     picked = list(range(len(squad.questions))) if questions is None else list(questions)
-    systems = {**SYSTEMS, "engine": weights}
+    # Each system: the corpus it searches and its weights. "bm25" is the engine's own
+    # tuned lexical index alone; "bm25-default" is bm25s out of the box.
+    plain = with_default_bm25(corpus)
+    systems = {"bm25-default": (plain, BM25_ONLY), **{n: (corpus, w) for n, w in SYSTEMS.items()}, "engine": (corpus, weights)}
     scores = {name: {"article": Scores(), "global": Scores()} for name in systems}
     scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in range(len(corpus.documents))}
     confidence = {"answerable": [], "impossible": [], "off_topic": []}
@@ -221,10 +239,10 @@ def evaluate_squad(
         gold = gold_rows(corpus, q.doc, q.starts)
         _check_offsets(corpus, int(mine.rows[0]))
         quoted.append(int(corpus.ends[mine.rows[0]] - corpus.starts[mine.rows[0]]))
-        for name, w in systems.items():
-            article = mine if name == "engine" else rank(corpus, q.question, vec, scopes[q.doc], w, calibration)
+        for name, (searched, w) in systems.items():
+            article = mine if name == "engine" else rank(searched, q.question, vec, scopes[q.doc], w, calibration)
             scores[name]["article"].add(position_of(article.rows, gold))
-            scores[name]["global"].add(position_of(rank(corpus, q.question, vec, None, w, calibration).rows, gold))
+            scores[name]["global"].add(position_of(rank(searched, q.question, vec, None, w, calibration).rows, gold))
     threshold = calibration.threshold
     return {
         "questions": len(picked),

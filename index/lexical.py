@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
@@ -10,14 +11,18 @@ from typing import Sequence
 import bm25s
 import numpy as np
 import Stemmer
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-# Question words carry no topic: a word the corpus lacks matters, "when" does not.
-_QUESTION_WORDS = frozenset(
+# Words that carry no topic: a question word the corpus lacks matters, "when" or "had"
+# does not. English function words, question words, and the shorthand people type in
+# chat ("abt", "whats").
+_FUNCTION_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset(
     "what when where who whom whose which why how did does do is are was were be been "
     "can could would should will shall may might must the a an of in on at to for from by "
     "with about into than then there their they them this that these those it its as and "
     "or not no yes any some many much long tell me please know name happened happen "
-    "kind type year date "
+    "kind type year date also ever get got go went like thing things "
+    "whats whens wheres whos hows abt pls plz u ur thx "
     # Reporting verbs name no topic, and "said" does not stem to "say": without these a
     # question like "what did X say about Y" looked a quarter off-topic.
     "say says said tell told".split()
@@ -30,9 +35,18 @@ def stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
 
 
+_UNFOLDABLE = str.maketrans({"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe"})
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so "Türkiye" and "Çavuşoğlu" match how people type them."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_UNFOLDABLE))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
     return bm25s.tokenize(
-        list(texts), stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False
+        [fold(t) for t in texts], stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False
     )
 
 
@@ -46,7 +60,7 @@ B = 0.5
 
 def build_bm25(texts: Sequence[str], k1: float = K1, b: float = B) -> bm25s.BM25:
     retriever = bm25s.BM25(k1=k1, b=b)
-    tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=stemmer(), show_progress=False)
+    tokens = bm25s.tokenize([fold(t) for t in texts], stopwords="en", stemmer=stemmer(), show_progress=False)
     retriever.index(tokens, show_progress=False)
     return retriever
 
@@ -65,34 +79,31 @@ def bm25_scores(retriever: bm25s.BM25, query_tokens: list[str]) -> np.ndarray:
     return retriever.get_scores(query_tokens).astype(np.float32)
 
 
-def coverage(retriever: bm25s.BM25, query_tokens: list[str], rows: np.ndarray) -> np.ndarray:
-    """For each row, the IDF-weighted share of the question's terms it contains.
+def soft_coverage(retriever: bm25s.BM25, words: Sequence[str], text: str) -> float:
+    """IDF-weighted share of the question's topic words that ``text`` contains.
 
-    Unlike BM25 this is bounded (0..1) and comparable across questions, so it can feed
-    the confidence: a sentence holding every rare word of the question is strong evidence.
-    Terms the index has never seen count with the highest IDF and are never covered.
+    Forgiving the way people write: "begin" finds "began", "partner" finds
+    "partnership", "realtions" finds "relations" (``Vocabulary.knows``). Words the index
+    never saw weigh the most, and are never covered.
     """
-    terms = list(dict.fromkeys(query_tokens))
-    if not terms or len(rows) == 0:
-        return np.zeros(len(rows), dtype=np.float32)
+    if not words:
+        return 0.0
     scores = retriever.scores
     n = float(scores["num_docs"])
-    indptr, indices = scores["indptr"], scores["indices"]
-    covered = np.zeros(len(rows), dtype=np.float32)
-    total = 0.0
-    for term in terms:  # a handful of terms; each step is vectorised over the rows
-        tid = retriever.vocab_dict.get(term)
-        postings = indices[indptr[tid] : indptr[tid + 1]] if tid is not None else indices[:0]
-        idf = math.log(1.0 + (n - len(postings) + 0.5) / (len(postings) + 0.5))
+    present = Vocabulary.from_texts([text])
+    covered = total = 0.0
+    for word in dict.fromkeys(words):
+        tid = retriever.vocab_dict.get(stemmer().stemWord(word))
+        df = float(scores["indptr"][tid + 1] - scores["indptr"][tid]) if tid is not None else 0.0
+        idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
         total += idf
-        if len(postings):
-            covered += idf * np.isin(rows, postings)
-    return covered / total if total > 0 else covered
+        covered += idf if present.knows(word) else 0.0
+    return covered / total if total > 0 else 0.0
 
 
 def content_words(question: str) -> list[str]:
     """The words of a question that name its topic, lower-cased."""
-    return [w for w in _WORD.findall(question.lower()) if w not in _QUESTION_WORDS]
+    return [w for w in _WORD.findall(fold(question)) if w not in _FUNCTION_WORDS]
 
 
 class Vocabulary:
@@ -101,6 +112,8 @@ class Vocabulary:
     def __init__(self, words: set[str]) -> None:
         self.words = words
         self.stems = {stemmer().stemWord(w) for w in words}
+        # "partner" and "partnership" stem apart; a shared five-letter start joins them.
+        self.prefixes = {w[:5] for w in words if len(w) >= 6}
         # Each word with one letter deleted: two words are within one edit (deletion,
         # insertion or substitution) when their deletion sets meet (SymSpell's trick).
         self.deletions: set[str] = set()
@@ -112,7 +125,7 @@ class Vocabulary:
     def from_texts(cls, texts: Sequence[str]) -> "Vocabulary":
         words: set[str] = set()
         for text in texts:
-            words.update(_WORD.findall(text.lower()))
+            words.update(_WORD.findall(fold(text)))
         return cls(words)
 
     def knows(self, word: str) -> bool:
@@ -120,6 +133,8 @@ class Vocabulary:
             return True
         if len(word) < 5:
             return False
+        if len(word) >= 6 and word[:5] in self.prefixes:
+            return True
         if word in self.deletions:
             return True
         return any(word[:i] + word[i + 1 :] in self.words or word[:i] + word[i + 1 :] in self.deletions for i in range(len(word)))

@@ -128,3 +128,23 @@ def test_unloadable_model_is_a_clear_error(tmp_path):
     result = kizuna("ask", "--model", str(tmp_path / "no-such-model"), "hello", index_dir=tmp_path / "idx")
     assert result.returncode == 1 and "could not load the embedding model" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_eval_article_set_prints_the_table(index_dir):
+    result = kizuna("eval", "--json", index_dir=index_dir, cwd=SEEDS.parent)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["answerable"] == 50 and data["unanswerable"] == 22
+    assert data["top1"] >= 0.9 and 0 <= data["declined"] <= 1
+
+
+def test_eval_squad_with_plot(index_dir, tmp_path):
+    squad = json.loads((SEEDS.parent.parent / "shared/data/squad/dev-v2.0-16articles.json").read_text(encoding="utf-8"))
+    small = tmp_path / "one-article.json"
+    small.write_text(json.dumps({"version": squad["version"], "data": squad["data"][:1]}), encoding="utf-8")
+    plot = tmp_path / "confidence.png"
+    result = kizuna("eval", "--squad", str(small), "--limit", "20", "--plot", str(plot), index_dir=index_dir)
+    assert result.returncode == 0, result.stderr
+    for line in ("bm25-default  article", "bm25          article", "dense         global", "engine        article", "impossible declined", "quote length"):
+        assert line in result.stdout
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

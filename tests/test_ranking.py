@@ -6,7 +6,7 @@ import numpy as np
 from index.corpus import IndexParams, embed_documents
 from index.documents import Document
 from index.embedder import HashingEmbedder
-from index.lexical import coverage, tokenize
+from index.lexical import bm25_scores, content_words, soft_coverage, tokenize
 from index.ranking import Calibration, Evidence, Weights, rank
 
 TEXT = (
@@ -43,10 +43,19 @@ def test_one_signal_weights_order_by_that_signal() -> None:
 
 def test_lexical_window_is_the_sentence_and_the_one_before() -> None:
     corpus = _corpus()
-    rows = np.arange(len(corpus.sentences))
-    cov = coverage(corpus.bm25_chunks, tokenize(["relations mission"])[0], rows)
-    # The second sentence's window holds "relations" from the first: both terms covered.
-    assert cov[1] > 0.99 and 0 < cov[0] < 1 and cov[2] == 0
+    scores = bm25_scores(corpus.bm25_chunks, tokenize(["relations mission"])[0])
+    # The second sentence's window holds "relations" from the first: both terms match.
+    assert scores[1] > scores[0] > 0 and scores[2] == 0
+
+
+def test_soft_coverage_forgives_inflection_derivation_typos_and_accents() -> None:
+    corpus = _corpus()
+    text = corpus.sentences[0].text  # "Diplomatic relations began in 1924."
+    assert soft_coverage(corpus.bm25_chunks, content_words("when did diplomatic realtions begin"), text) == 1.0
+    assert soft_coverage(corpus.bm25_chunks, content_words("Diplomatíc relations?"), text) == 1.0
+    half = soft_coverage(corpus.bm25_chunks, content_words("relations with france"), text)
+    assert 0 < half < 1
+    assert soft_coverage(corpus.bm25_chunks, [], text) == 0.0
 
 
 def test_unknown_words_lower_confidence() -> None:
