@@ -10,27 +10,16 @@ class SettingsError(ValueError):
     """A setting in the environment or .env has a value Kizuna cannot use."""
 
 
-def _int(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+def _number(env: dict[str, str], name: str, default, low, high, kind=int):
+    """A bounded number from the environment, with a message that names the variable."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        value = kind(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
-    return value
-
-
-def _float(env: dict[str, str], name: str, default: float, low: float, high: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a number, not {raw!r}") from None
+        what = "a whole number" if kind is int else "a number"
+        raise SettingsError(f"{name} must be {what}, not {raw!r}") from None
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
     return value
@@ -84,9 +73,9 @@ class Settings:
             index_dir=Path(env.get("KIZUNA_INDEX_DIR", "").strip() or ".kizuna-index"),
             model=env.get("KIZUNA_MODEL", "").strip() or None,
             device=env.get("KIZUNA_DEVICE", "").strip() or "cpu",
-            alternatives=_int(env, "KIZUNA_ALTERNATIVES", 3, 0, 10),
-            max_file_mb=_float(env, "KIZUNA_MAX_FILE_MB", 4.0, 0.001, 1024.0),
-            cooldown_rate=_int(env, "KIZUNA_COOLDOWN_RATE", 5, 1, 1000),
-            cooldown_seconds=_float(env, "KIZUNA_COOLDOWN_SECONDS", 30.0, 0.0, 86400.0),
+            alternatives=_number(env, "KIZUNA_ALTERNATIVES", 3, 0, 10),
+            max_file_mb=_number(env, "KIZUNA_MAX_FILE_MB", 4.0, 0.001, 1024.0, float),
+            cooldown_rate=_number(env, "KIZUNA_COOLDOWN_RATE", 5, 1, 1000),
+            cooldown_seconds=_number(env, "KIZUNA_COOLDOWN_SECONDS", 30.0, 0.0, 86400.0, float),
             log_level=level,
         )

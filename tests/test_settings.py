@@ -1,0 +1,47 @@
+"""Settings from the environment: defaults, parsing, clear errors, and a token kept out of sight."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError
+
+
+def test_defaults_need_nothing_set():
+    s = Settings.from_env({})
+    assert s.discord_token is None and s.model is None and s.guild_id is None
+    assert s.seeds_dir == Path("seeds") and s.index_dir == Path(".kizuna-index")
+    assert (s.alternatives, s.max_file_mb, s.cooldown_rate, s.cooldown_seconds) == (3, 4.0, 5, 30.0)
+
+
+def test_values_are_parsed_and_typed():
+    s = Settings.from_env({
+        "DISCORD_TOKEN": " abc.def ", "DISCORD_GUILD_ID": "123", "KIZUNA_ADMIN_IDS": "1, 2;3",
+        "KIZUNA_MODEL": "sentence-transformers/all-mpnet-base-v2", "KIZUNA_MAX_FILE_MB": "0.5",
+        "KIZUNA_COOLDOWN_SECONDS": "2.5", "LOG_LEVEL": "debug",
+    })
+    assert s.discord_token == "abc.def" and s.guild_id == 123 and s.admin_ids == {1, 2, 3}
+    assert s.model == "sentence-transformers/all-mpnet-base-v2" and s.max_file_mb == 0.5
+    assert s.cooldown_seconds == 2.5 and s.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"DISCORD_GUILD_ID": "my-server"}, "DISCORD_GUILD_ID must be a numeric server ID"),
+        ({"KIZUNA_ADMIN_IDS": "1,bob"}, "numeric Discord user IDs, not 'bob'"),
+        ({"KIZUNA_ALTERNATIVES": "11"}, "between 0 and 10"),
+        ({"KIZUNA_ALTERNATIVES": "three"}, "must be a whole number"),
+        ({"KIZUNA_COOLDOWN_SECONDS": "soon"}, "must be a number"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be"),
+    ],
+)
+def test_bad_values_name_the_variable(env, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
+
+
+def test_the_token_never_appears_in_the_settings_repr():
+    s = Settings.from_env({"DISCORD_TOKEN": "MTIz.very-secret-token"})
+    assert "very-secret" not in repr(s) and "very-secret" not in str(s)
