@@ -33,7 +33,7 @@ ERROR_COLOUR = discord.Colour.from_rgb(218, 55, 60)
 CONFIDENCE_WORDS = {
     "high": "High confidence: the sentence matches the question closely.",
     "medium": "Medium confidence: the sentence is related; check the context.",
-    "low": "Low confidence: the closest sentence is only loosely related.",
+    "low": "Low confidence: the sentence is only loosely related; check the context.",
     "none": "No confidence: nothing in the documents matches.",
 }
 
@@ -74,7 +74,8 @@ def highlighted(quote: str, span: tuple[int, int] | None) -> str:
 
 def source_line(p: Passage) -> str:
     """"Title · 2022-01-09 · paragraph 3", the one line that says where a quote is from."""
-    parts = [f"*{escape_document_text(p.title or p.document)}*"]
+    # Titles taken from a first sentence end in a full stop; the line adds its own.
+    parts = [f"*{escape_document_text((p.title or p.document).rstrip('. '))}*"]
     if p.date:
         parts.append(p.date)
     parts.append(f"paragraph {p.paragraph}")

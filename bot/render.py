@@ -9,11 +9,12 @@ _WIDTH = 88
 
 
 def source_line(p: Passage) -> str:
-    parts = [p.title]
+    """"Title · 2022-01-09 · paragraph 3 · file.txt": where a quote comes from."""
+    parts = [p.title.rstrip(". ") or p.document]
     if p.date:
         parts.append(p.date)
-    parts.append(f"paragraph {p.paragraph}")
-    return f"{', '.join(parts)} ({p.document})"
+    parts += [f"paragraph {p.paragraph}", p.document]
+    return " · ".join(parts)
 
 
 def _quoted(text: str) -> str:

@@ -39,11 +39,16 @@ def clean_question(question: str) -> str:
 
 
 def confidence_words(confidence: float, threshold: float) -> str:
+    """The calibrated probability in words, banded by where SQuAD's answers fall.
+
+    On SQuAD, right answers centre near 0.45 and impossible near misses near 0.3, so
+    0.5 and up is as sure as this model gets, and just over the threshold is a guess.
+    """
     if confidence < threshold:
         return "none"
-    if confidence >= max(0.85, threshold + 0.3):
+    if confidence >= max(0.5, threshold):
         return "high"
-    if confidence >= threshold + 0.15:
+    if confidence >= max(0.2, threshold):
         return "medium"
     return "low"
 

@@ -139,3 +139,11 @@ def test_failed_rebuild_keeps_the_old_index_serving(engine, seeds, monkeypatch):
     assert not engine.rebuilding
     assert engine.ask("gyokuro shade").quote == before
     assert all(d.path != "new.txt" for d in engine.documents())
+
+
+def test_confidence_words_follow_the_bands():
+    from index.engine import confidence_words
+
+    assert [confidence_words(c, 0.1) for c in (0.05, 0.1, 0.19, 0.2, 0.49, 0.5, 0.99)] == [
+        "none", "low", "low", "medium", "medium", "high", "high"]
+    assert confidence_words(0.6, 0.7) == "none"  # a stricter threshold wins over the bands
