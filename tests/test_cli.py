@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTICLE, RELATIONS, SEEDS
+from conftest import ARTICLE, RELATIONS, SEEDS, SQUAD
 
 KIZUNA = Path(sys.executable).with_name("kizuna")
 
@@ -139,7 +139,7 @@ def test_eval_article_set_prints_the_table(index_dir):
 
 
 def test_eval_squad_with_plot(index_dir, tmp_path):
-    squad = json.loads((SEEDS.parent.parent / "shared/data/squad/dev-v2.0-16articles.json").read_text(encoding="utf-8"))
+    squad = json.loads(SQUAD.read_text(encoding="utf-8"))
     small = tmp_path / "one-article.json"
     small.write_text(json.dumps({"version": squad["version"], "data": squad["data"][:1]}), encoding="utf-8")
     plot = tmp_path / "confidence.png"

@@ -21,8 +21,7 @@ from index.evaluation import (
 )
 from index.ranking import Calibration, Weights
 
-# shared/ sits beside the repository, on developers' machines and in CI alike.
-SQUAD = Path(__file__).resolve().parents[2] / "shared" / "data" / "squad" / "dev-v2.0-16articles.json"
+from conftest import SQUAD
 DATA = {
     "data": [
         {
