@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_libraries(settings)
     from . import commands  # imports the engine's libraries, so logging is set up after
 
-    _configure_logging(settings.log_level if args.command in (None, "run") else min_level(settings.log_level))
-
     command = args.command or ("run" if settings.discord_token else "chat")
+    # The bot is a service and logs what it does; the other commands print their results.
+    _configure_logging(settings.log_level if command == "run" else min_level(settings.log_level))
     try:
         return commands.dispatch(command, args, settings)
     except KeyboardInterrupt:
