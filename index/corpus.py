@@ -62,7 +62,6 @@ class Corpus:
     dense: faiss.Index = field(init=False)
     dense_chunks: faiss.Index = field(init=False)
     vocabulary: Vocabulary = field(init=False)
-    chunk_texts: list[str] = field(init=False)
     log_lengths: np.ndarray = field(init=False)  # (n,) log of sentence length in characters
 
     def __post_init__(self) -> None:
@@ -72,7 +71,6 @@ class Corpus:
         self.ends = np.fromiter((s.end for s in self.sentences), dtype=np.int64, count=len(texts))
         self.log_lengths = np.log1p(self.ends - self.starts).astype(np.float32)
         self.kinds = kind_masks(texts)
-        self.chunk_texts = chunk_texts(self.documents, self.sentences, self.params)
         self.dense = flat_index(self.sentence_vectors)
         self.dense_chunks = flat_index(self.chunk_vectors)
         if texts and self.bm25_sentences is None:

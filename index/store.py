@@ -3,8 +3,8 @@
 Layout of ``index_dir``::
 
     CURRENT                 name of the build folder in service (replaced atomically)
-    build-<time>-<id>/      manifest.json, documents.json, vectors.npy, chunks.npy,
-                            sentences.faiss, chunks.faiss, bm25-sentences/, bm25-chunks/
+    build-<time>-<id>/      manifest.json, documents.json, sentences.faiss, chunks.faiss,
+                            bm25-sentences/, bm25-chunks/
 
 A build is written into a fresh folder and fsynced; only then does ``CURRENT`` change,
 with ``os.replace``. A crash at any point leaves the previous build in service, and a
@@ -109,8 +109,6 @@ def _write_build(corpus: Corpus, folder: Path) -> None:
         for i, d in enumerate(corpus.documents)
     ]
     _write_json(folder / "documents.json", documents)
-    np.save(folder / "vectors.npy", corpus.sentence_vectors)
-    np.save(folder / "chunks.npy", corpus.chunk_vectors)
     faiss.write_index(corpus.dense, str(folder / "sentences.faiss"))
     faiss.write_index(corpus.dense_chunks, str(folder / "chunks.faiss"))
     if corpus.bm25_sentences is not None:
@@ -191,8 +189,9 @@ def load(index_dir: Path, manifest: dict) -> Corpus:
         raw_docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
         documents, sentences = _documents(raw_docs)
         params = IndexParams(**manifest["params"])
-        vectors = np.load(folder / "vectors.npy")
-        chunks = np.load(folder / "chunks.npy")
+        # Exact (flat) indexes hold the vectors themselves: no second copy on disk.
+        vectors = _vectors(faiss.read_index(str(folder / "sentences.faiss")))
+        chunks = _vectors(faiss.read_index(str(folder / "chunks.faiss")))
         has_bm25 = (folder / "bm25-sentences").is_dir()
         corpus = Corpus(
             documents,
@@ -210,6 +209,12 @@ def load(index_dir: Path, manifest: dict) -> Corpus:
     if len(vectors) != len(sentences) or len(chunks) != len(sentences):
         raise CorruptIndex("vector count does not match the sentences")
     return corpus
+
+
+def _vectors(index: faiss.Index) -> np.ndarray:
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
 
 
 def _documents(raw: list[dict]) -> tuple[list[Document], list[Sentence]]:

@@ -29,14 +29,17 @@ def test_first_open_builds_and_writes_a_complete_manifest(seeds, tmp_path, hashi
     assert manifest["documents"][0]["sha256"] == engine.corpus.documents[0].sha256
     assert {"sentence-transformers", "faiss-cpu", "bm25s", "numpy"} <= set(manifest["versions"])
     assert manifest["built_at"].endswith("+00:00")
-    assert set(manifest["files"]) >= {"documents.json", "vectors.npy", "sentences.faiss", "chunks.faiss"}
+    assert set(manifest["files"]) >= {"documents.json", "sentences.faiss", "chunks.faiss", "bm25-sentences/params.index.json"}
 
 
 def test_reopening_unchanged_seeds_embeds_nothing(seeds, tmp_path):
-    _open(seeds, tmp_path / "idx", HashingEmbedder())
+    first = _open(seeds, tmp_path / "idx", HashingEmbedder())
     again = HashingEmbedder()
     engine = _open(seeds, tmp_path / "idx", again)
     assert again.calls == 0
+    # The vectors come back from the FAISS files exactly as they were built.
+    assert np.array_equal(engine.corpus.sentence_vectors, first.corpus.sentence_vectors)
+    assert np.array_equal(engine.corpus.chunk_vectors, first.corpus.chunk_vectors)
     assert engine.last_report.rebuilt is False and engine.last_report.reembedded == 0
     assert engine.ask("when did diplomatic relations begin").passage is not None
 
@@ -84,12 +87,12 @@ def test_model_or_parameter_change_rebuilds_everything(seeds, tmp_path, change):
 def test_corrupt_file_is_detected_and_rebuilt_with_a_warning(seeds, tmp_path, hashing, caplog):
     _open(seeds, tmp_path / "idx", hashing)
     build = store.current_build(tmp_path / "idx")
-    vectors = np.load(build / "vectors.npy")
-    vectors[0, 0] += 1.0
-    np.save(build / "vectors.npy", vectors)
+    raw = bytearray((build / "sentences.faiss").read_bytes())
+    raw[-5] ^= 0xFF  # one flipped byte inside a stored vector
+    (build / "sentences.faiss").write_bytes(bytes(raw))
     with caplog.at_level(logging.WARNING):
         engine = _open(seeds, tmp_path / "idx", hashing)
-    assert "corrupt" in caplog.text and "vectors.npy" in caplog.text
+    assert "corrupt" in caplog.text and "sentences.faiss" in caplog.text
     assert engine.last_report.rebuilt
 
 
@@ -117,7 +120,7 @@ def test_crash_while_writing_leaves_the_previous_index_in_service(seeds, tmp_pat
     assert not [p for p in (tmp_path / "idx").iterdir() if p.name.startswith(".tmp-")]
     # A process killed outright leaves its temporary folder behind; it is ignored.
     (tmp_path / "idx" / ".tmp-build-dead").mkdir()
-    (tmp_path / "idx" / ".tmp-build-dead" / "vectors.npy").write_bytes(b"half")
+    (tmp_path / "idx" / ".tmp-build-dead" / "sentences.faiss").write_bytes(b"half")
     fresh = HashingEmbedder()
     engine = Engine(seeds, tmp_path / "idx", fresh)
     loaded = engine._load_stored()
