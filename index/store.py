@@ -12,6 +12,7 @@ folder that ``CURRENT`` does not name is debris, removed by the next successful 
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
@@ -19,10 +20,12 @@ import os
 import shutil
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Iterator
 
 import faiss
 import numpy as np
@@ -36,6 +39,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 POINTER = "CURRENT"
+LOCK = ".lock"
 _VERSIONED = ("kizuna", "sentence-transformers", "faiss-cpu", "bm25s", "pysbd", "numpy", "torch")
 
 
@@ -82,9 +86,30 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+@contextmanager
+def _writer_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index folder (say the bot and `kizuna index` at once).
+
+    Without it one writer's clean-up could delete the build another has just put in
+    service. Readers need no lock: they follow CURRENT, which only ever names a
+    complete build.
+    """
+    with (index_dir / LOCK).open("a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def save(corpus: Corpus, index_dir: Path, model: str) -> dict:
     """Write ``corpus`` as a new build and put it in service; returns its manifest."""
     index_dir.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(index_dir):
+        return _save_locked(corpus, index_dir, model)
+
+
+def _save_locked(corpus: Corpus, index_dir: Path, model: str) -> dict:
     name = f"build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir()

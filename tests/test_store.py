@@ -136,3 +136,28 @@ def test_manifest_lists_every_file_with_its_hash(seeds, tmp_path, hashing):
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
     on_disk = {p.relative_to(build).as_posix() for p in build.rglob("*") if p.is_file()} - {"manifest.json"}
     assert set(manifest["files"]) == on_disk
+
+
+def test_two_writers_at_once_leave_a_loadable_index(seeds, tmp_path, hashing):
+    import threading
+
+    engine = _open(seeds, tmp_path / "idx", hashing)
+    errors = []
+
+    def write():
+        try:
+            for _ in range(5):
+                store.save(engine.corpus, tmp_path / "idx", hashing.name)
+        except Exception as err:  # collected: an assert in a thread would be lost
+            errors.append(err)
+
+    threads = [threading.Thread(target=write) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    manifest = store.read_manifest(tmp_path / "idx")
+    assert store.load(tmp_path / "idx", manifest).sentences == engine.corpus.sentences
+    builds = [p for p in (tmp_path / "idx").iterdir() if p.name.startswith("build-")]
+    assert builds == [store.current_build(tmp_path / "idx")]
