@@ -32,7 +32,8 @@ def run_chat(engine: Engine, settings: Settings, stdin: TextIO, stdout: TextIO) 
         if text in ("/quit", "/exit", "quit", "exit"):
             return 0
         if text == "/help":
-            print(HELP, file=stdout)
+            examples = "".join(f"\n  e.g. {q}" for q in engine.example_questions(3))
+            print(HELP + examples, file=stdout)
         elif text == "/sources":
             print(render_documents(engine.documents(), engine.model_name, engine.built_at), file=stdout)
         else:

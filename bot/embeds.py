@@ -217,18 +217,17 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def help_text(titles: Iterable[str]) -> str:
-    """How to ask, with example questions drawn from the indexed documents' titles."""
-    examples = []
-    for title in list(titles)[:3]:
-        short = truncate(title.rstrip(". "), 80)
-        examples.append(f"• `/ask question: What is “{short}” about?`")
+def help_text(titles: Iterable[str], questions: Iterable[str] = ()) -> str:
+    """How to ask: the documents by title, and questions about them the engine answers."""
+    titles = [truncate(escape_document_text(t.rstrip(". ")), 80) for t in list(titles)[:3]]
+    examples = [f"• `/ask question: {truncate(q, 120)}`" for q in list(questions)[:3]]
     examples += ["• `/ask question: When did …?`  (dates come back in bold)",
                  "• `/ask question: Who said …? private: True`  (only you see the reply)"]
     return truncate(
         "Ask me about the indexed documents and I'll quote the exact sentence that "
         "answers, with where it comes from.\n\n"
-        "**Ways to ask**\n"
+        + ("**Documents**\n" + "\n".join(f"• {t}" for t in titles) + "\n\n" if titles else "")
+        + "**Ways to ask**\n"
         "• `/ask` with your question (1–300 characters)\n"
         "• mention me with a question, or reply to one of my answers\n"
         "• send me a direct message\n\n"

@@ -16,6 +16,7 @@ from .corpus import Corpus, IndexParams, Progress, embed_documents
 from .documents import load_documents
 from .embedder import Embedder
 from .errors import IndexBuildError, InvalidQuestion, RebuildInProgress, UnknownDocument
+from .examples import candidate_questions
 from .ranking import Calibration, Ranking, Weights, rank
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class Engine:
         self._manifest: dict = {}
         self._rebuild_lock = threading.Lock()
         self.last_report: BuildReport | None = None
+        self._examples: tuple[Corpus | None, list[str]] = (None, [])
 
     @classmethod
     def open(cls, seeds_dir: Path, index_dir: Path, embedder: Embedder, *, progress: Progress | None = None, **options) -> "Engine":
@@ -202,6 +204,22 @@ class Engine:
             DocumentInfo(d.path, d.title, d.date, int(counts[i]), paragraphs.get(i, 0))
             for i, d in enumerate(corpus.documents)
         ]
+
+    def example_questions(self, n: int = 3) -> list[str]:
+        """Up to ``n`` questions about the documents that this engine answers itself.
+
+        Drawn from years and names in the text, then kept only when the engine answers
+        them with a sentence holding that year or name. Computed once per index (one
+        batched model call), so call it off the event loop the first time.
+        """
+        corpus = self.corpus
+        cached_for, examples = self._examples
+        if cached_for is not corpus:
+            candidates = candidate_questions(corpus)
+            answers = self.ask_many([(q, None) for q, _ in candidates], k=0) if candidates else []
+            examples = [q for (q, needle), a in zip(candidates, answers) if a.answered and needle in a.quote]
+            self._examples = (corpus, examples)
+        return examples[:n]
 
     # -- answering ----------------------------------------------------------------------
 

@@ -93,9 +93,10 @@ def test_truncate() -> None:
     assert len(embeds.truncate("x" * 5000, 4096)) == 4096
 
 
-def test_help_text_uses_document_titles() -> None:
-    text = embeds.help_text(["The foreign ministers of Turkey and Japan meet."])
-    assert "What is “The foreign ministers of Turkey and Japan meet” about?" in text
+def test_help_text_lists_titles_and_example_questions() -> None:
+    text = embeds.help_text(["The foreign ministers of Turkey and Japan meet."], ["What happened in 1924?"])
+    assert "• The foreign ministers of Turkey and Japan meet\n" in text
+    assert "`/ask question: What happened in 1924?`" in text
     assert len(text) <= embeds.DESCRIPTION_LIMIT
 
 

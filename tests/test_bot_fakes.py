@@ -49,6 +49,9 @@ class FakeEngine:
     def documents(self) -> list[DocumentInfo]:
         return [DocumentInfo("article.txt", "Turkey and Japan", "2022-01-09", 12, 9)]
 
+    def example_questions(self, n: int = 3) -> list[str]:
+        return ["When did relations begin?"][:n]
+
     def ask(self, question: str, k: int = 3, document: str | None = None) -> Answer:
         self.ask_calls += 1
         if self.ask_delay:

@@ -92,10 +92,10 @@ def test_sources_lists_the_article(index_dir):
 
 
 def test_chat_answers_line_by_line(index_dir):
-    result = kizuna("chat", index_dir=index_dir, stdin="when did relations begin?\n\n/sources\nWhat is the capital of France?\n/quit\nnever read\n")
+    result = kizuna("chat", index_dir=index_dir, stdin="when did relations begin?\n\n/sources\n/help\nWhat is the capital of France?\n/quit\nnever read\n")
     assert result.returncode == 0, result.stderr
     assert "Diplomatic relations began in 1924" in result.stdout
-    assert "15 sentences" in result.stdout
+    assert "15 sentences" in result.stdout and "e.g. What happened in 2024?" in result.stdout
     assert "The documents don't cover that" in result.stdout
 
 

@@ -152,6 +152,8 @@ async def test_help_gives_examples_from_the_documents(live: Any) -> None:
     text = it.callback_data["embeds"][0]["description"]
     assert it.callback_data["flags"] & EPHEMERAL
     assert "The foreign ministers of Turkey and Japan" in text and "/ask" in text
+    # The examples are questions the engine itself answers from the article.
+    assert "/ask question: What happened in 2024?" in text
 
 
 async def test_the_bot_resumes_after_the_gateway_drops(live: Any) -> None:

@@ -147,3 +147,18 @@ def test_confidence_words_follow_the_bands():
     assert [confidence_words(c, 0.1) for c in (0.05, 0.1, 0.19, 0.2, 0.49, 0.5, 0.99)] == [
         "none", "low", "low", "medium", "medium", "high", "high"]
     assert confidence_words(0.6, 0.7) == "none"  # a stricter threshold wins over the bands
+
+
+def test_example_questions_are_ones_the_engine_answers(article_engine):
+    examples = article_engine.example_questions(5)
+    assert examples and all(q.startswith("What happened in ") for q in examples)
+    for question in examples:
+        answer = article_engine.ask(question)
+        assert answer.answered and question[len("What happened in "):-1] in answer.quote
+    assert article_engine._examples[0] is article_engine.corpus  # computed once per index
+
+
+def test_no_years_means_no_examples(engine):
+    (engine.seeds_dir / ARTICLE).unlink()
+    engine.rebuild()
+    assert engine.example_questions() == []

@@ -1,6 +1,7 @@
 """/ask, questions by mention, reply or DM, and the buttons under every answer."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import secrets
@@ -202,9 +203,11 @@ class Ask(commands.Cog):
 
     async def _answer_message(self, message: discord.Message, question: str) -> None:
         if not question:
-            titles = [d.title for d in self.bot.engine.documents()]
+            engine = self.bot.engine
+            titles = [d.title for d in engine.documents()]
+            questions = await asyncio.to_thread(engine.example_questions, 3)
             await self._safe_reply(message, embeds.info_embed("Ask me something",
-                                                              embeds.help_text(titles)))
+                                                              embeds.help_text(titles, questions)))
             return
         wait = self.bot.cooldown.retry_after(message.author.id)
         if wait:

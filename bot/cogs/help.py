@@ -1,6 +1,7 @@
 """/help: how to ask, with examples drawn from the indexed documents."""
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING
 
 import discord
@@ -22,10 +23,12 @@ class Help(commands.Cog):
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
         """How to ask me questions, with examples."""
-        # documents() is an in-memory list: cheap enough to read before replying.
-        titles = [d.title for d in self.bot.engine.documents()]
+        engine = self.bot.engine
+        titles = [d.title for d in engine.documents()]
+        # The first call per index asks the model to check its examples: off the loop.
+        questions = await asyncio.to_thread(engine.example_questions, 3)
         await interaction.response.send_message(
-            embed=embeds.info_embed("How to ask Kizuna", embeds.help_text(titles)), ephemeral=True)
+            embed=embeds.info_embed("How to ask Kizuna", embeds.help_text(titles, questions)), ephemeral=True)
 
 
 async def setup(bot: "KizunaBot") -> None:
