@@ -101,9 +101,21 @@ def soft_coverage(retriever: bm25s.BM25, words: Sequence[str], text: str) -> flo
     return covered / total if total > 0 else 0.0
 
 
-def content_words(question: str) -> list[str]:
-    """The words of a question that name its topic, lower-cased."""
-    return [w for w in _WORD.findall(fold(question)) if w not in _FUNCTION_WORDS]
+def _swapped_function_word(word: str) -> bool:
+    """Whether the word is a function word with two neighbouring letters swapped ("whne")."""
+    return any(word[:i] + word[i + 1] + word[i] + word[i + 2 :] in _FUNCTION_WORDS for i in range(len(word) - 1))
+
+
+def content_words(question: str, vocabulary: "Vocabulary | None" = None) -> list[str]:
+    """The words of a question that name its topic, lower-cased and without accents.
+
+    Given the corpus vocabulary, a word it does not know that is a mistyped function
+    word ("whne", "waht") is dropped too, rather than taken for an unknown topic.
+    """
+    words = [w for w in _WORD.findall(fold(question)) if w not in _FUNCTION_WORDS]
+    if vocabulary is None:
+        return words
+    return [w for w in words if vocabulary.knows(w) or not _swapped_function_word(w)]
 
 
 class Vocabulary:

@@ -166,7 +166,7 @@ def rank(
     )
     order = np.argsort(-fused, kind="stable")
     best = int(order[0])
-    words = content_words(question)
+    words = content_words(question, corpus.vocabulary)
     evidence = Evidence(
         dense_sentence=float(dense_s[best]),
         dense_chunk=float(dense_c[best]),

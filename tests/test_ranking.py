@@ -70,3 +70,13 @@ def test_scope_restricts_rows() -> None:
     scope = np.array([2, 3])
     r = rank(corpus, "osaka expo", HashingEmbedder().encode(["osaka expo"]), scope)
     assert set(r.rows.tolist()) == {2, 3}
+
+
+def test_mistyped_question_words_are_not_taken_for_topics() -> None:
+    from index.lexical import Vocabulary
+
+    vocabulary = Vocabulary.from_texts(["The form was filled in."])
+    assert content_words("whne did waht happen") == ["whne", "waht"]
+    assert content_words("whne did waht happen", vocabulary) == []
+    # A real word the corpus uses stays a topic word even if it is a swapped "from".
+    assert content_words("which form", vocabulary) == ["form"]
