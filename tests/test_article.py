@@ -26,7 +26,7 @@ def test_capital_of_france_is_declined_with_closest_passages(article_engine):
 
 
 def test_question_set_top1_and_abstention(article_engine):
-    """Measured: 92% top-1, 84% right and answered, 73% of unanswerable declined.
+    """Measured: 92% top-1, 84% right and answered, 82% of unanswerable declined.
 
     The issue's targets (95% right, 90% declined) are not met yet: see the README's
     evaluation section. These floors sit just under what the engine does today, far
@@ -45,4 +45,4 @@ def test_question_set_top1_and_abstention(article_engine):
     top1 = [q for q in answerable if by_question[q["question"]].quote == q["gold"]]
     assert len(top1) / len(answerable) >= 0.90
     assert len(right) / len(answerable) >= 0.78, f"answered wrongly or declined: {missed}"
-    assert len(declined) / len(unanswerable) >= 0.68, f"answered though not in the article: {wrongly}"
+    assert len(declined) / len(unanswerable) >= 0.77, f"answered though not in the article: {wrongly}"
