@@ -60,7 +60,7 @@ def render_documents(docs: list[DocumentInfo], model: str, built_at: str) -> str
     lines = [f"{len(docs)} document(s), model {model}, index built {built_at or 'just now'}"]
     for d in docs:
         date = f", {d.date}" if d.date else ""
-        lines.append(f"  - {d.title}{date}: {d.sentences} sentences ({d.path})")
+        lines.append(f"  - {d.title.rstrip('. ')}{date}: {d.sentences} sentences ({d.path})")
     return "\n".join(lines)
 
 

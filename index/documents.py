@@ -28,7 +28,8 @@ class Document:
 def decode(raw: bytes, name: str, warnings: list[str]) -> str:
     """UTF-8 text with Unix line ends; undecodable bytes are replaced, with a warning."""
     try:
-        text = raw.decode("utf-8-sig")
+        # Windows editors may save UTF-16 with a byte-order mark; anything else is UTF-8.
+        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         warnings.append(f"{name}: not valid UTF-8 (byte {err.start}); bad bytes replaced with �")
         text = raw.decode("utf-8-sig", errors="replace")

@@ -52,6 +52,12 @@ def test_invalid_utf8_is_replaced_with_a_warning_naming_the_file(tmp_path):
     assert any("latin1.txt" in w and "UTF-8" in w for w in warnings)
 
 
+def test_utf16_with_a_byte_order_mark_is_read(tmp_path):
+    (tmp_path / "notepad.txt").write_bytes("Kyoto was the capital until 1869.".encode("utf-16"))
+    [doc], warnings = _load(tmp_path)
+    assert warnings == [] and doc.text == "Kyoto was the capital until 1869."
+
+
 def test_crlf_line_ends_keep_offsets_exact(tmp_path):
     (tmp_path / "win.txt").write_bytes(b"Title\r\n\r\nFirst sentence here. Second one.\r\n\r\nNew paragraph.\r\n")
     [doc], warnings = _load(tmp_path)
