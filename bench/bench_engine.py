@@ -106,16 +106,15 @@ def main() -> int:
         embedder = load_embedder(None)
         print(f"{'figure':<44} {'kizuna':>13} {'baseline':>13} {'ratio':>7}  {'target':<14} result")
         embedder.encode(["warm up the model before timing the build"])
+        first = _Counting(embedder)
         t = time.perf_counter()
-        engine = Engine.open(SEEDS, work / "idx", embedder)
+        engine = Engine.open(SEEDS, work / "idx", first)
         build = time.perf_counter() - t
         row("index build, article, model loaded (s)", build, 1.0, "s", "< 1 s", build < 1.0)
-        counting = _Counting(embedder)
-        t = time.perf_counter()
-        Engine.open(SEEDS, work / "idx", counting)
-        reopen = time.perf_counter() - t
-        row("reopen unchanged: texts re-embedded", counting.calls, 1, "", "0", counting.calls == 0)
-        ours, bare = warm_latency(engine, embedder, many[:300])
+        again = _Counting(embedder)
+        Engine.open(SEEDS, work / "idx", again)
+        row("reopen unchanged: texts embedded (vs first)", again.calls, first.calls, "", "0", again.calls == 0)
+        ours, bare = warm_latency(engine, embedder, many[:300])  # engine wraps `first`: same model
         row("warm answer latency p50 vs bare encode (ms)", ours, bare, "ms", "<= 1.5x", ours <= 1.5 * bare)
 
         cli_one, cli_mb = median_process([str(KIZUNA), "ask", "--seeds", str(SEEDS), "--index-dir", str(work / "idx"), "when did relations begin?"], args.repeats)
