@@ -59,7 +59,7 @@ def _cached_answer(interaction: discord.Interaction, key: str) -> Answer | None:
 
 
 async def _show(interaction: discord.Interaction, key: str, render: Any) -> None:
-    """Shared body of both buttons: a private reply built from the cached answer."""
+    """A private reply built from the cached answer, or a note that it has expired."""
     try:
         answer = _cached_answer(interaction, key)
         if answer is None:
@@ -74,38 +74,32 @@ async def _show(interaction: discord.Interaction, key: str, render: Any) -> None
         await report(interaction, exc)
 
 
-class ContextButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kz:ctx:(?P<key>[0-9a-f]{16})"):
-    """"Show context": the paragraph around the quote, privately."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(discord.ui.Button(label="Show context", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"kz:ctx:{key}"))
-        self.key = key
-
-    @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
-                             match: re.Match[str], /) -> "ContextButton":
-        return cls(match["key"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        await _show(interaction, self.key, embeds.context_embed)
+# What each button shows, by the code in its custom_id: (label, renderer).
+_BUTTONS = {
+    "ctx": ("Show context", embeds.context_embed),  # the paragraph around the quote
+    "alt": ("Other passages", embeds.passages_embed),  # the next best sentences
+}
 
 
-class PassagesButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kz:alt:(?P<key>[0-9a-f]{16})"):
-    """"Other passages": the next best sentences, privately."""
+class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kz:(?P<kind>ctx|alt):(?P<key>[0-9a-f]{16})"):
+    """A button under an answer that shows more of it privately.
 
-    def __init__(self, key: str) -> None:
-        super().__init__(discord.ui.Button(label="Other passages", style=discord.ButtonStyle.secondary,
-                                           custom_id=f"kz:alt:{key}"))
-        self.key = key
+    Its custom_id carries the cache key, so it still answers (politely) after a restart.
+    """
+
+    def __init__(self, kind: str, key: str) -> None:
+        label = _BUTTONS[kind][0]
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
+                                           custom_id=f"kz:{kind}:{key}"))
+        self.kind, self.key = kind, key
 
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
-                             match: re.Match[str], /) -> "PassagesButton":
-        return cls(match["key"])
+                             match: re.Match[str], /) -> "AnswerButton":
+        return cls(match["kind"], match["key"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _show(interaction, self.key, embeds.passages_embed)
+        await _show(interaction, self.key, _BUTTONS[self.kind][1])
 
 
 def cooldown_embed(retry_after: float) -> discord.Embed:
@@ -130,10 +124,10 @@ class Ask(commands.Cog):
         self.cache = AnswerCache()
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(ContextButton, PassagesButton)
+        self.bot.add_dynamic_items(AnswerButton)
 
     async def cog_unload(self) -> None:
-        self.bot.remove_dynamic_items(ContextButton, PassagesButton)
+        self.bot.remove_dynamic_items(AnswerButton)
 
     def render(self, answer: Answer) -> tuple[discord.Embed, discord.ui.View | None]:
         """The reply embed, and buttons only for real answers (closest passages are inline)."""
@@ -142,8 +136,8 @@ class Ask(commands.Cog):
             return embed, None
         key = self.cache.put(answer)
         view = discord.ui.View(timeout=None)
-        view.add_item(ContextButton(key))
-        view.add_item(PassagesButton(key))
+        view.add_item(AnswerButton("ctx", key))
+        view.add_item(AnswerButton("alt", key))
         return embed, view
 
     @app_commands.command(name="ask")
