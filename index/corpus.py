@@ -52,15 +52,15 @@ class Corpus:
     sentence_vectors: np.ndarray  # (n, d) float32, unit rows
     chunk_vectors: np.ndarray  # (n, d): one sentence-centred window per sentence
     params: IndexParams
-    # Loaded from disk when available; built from the texts otherwise.
+    # Loaded from disk when available; built from the vectors and texts otherwise.
+    dense: faiss.Index | None = None
+    dense_chunks: faiss.Index | None = None
     bm25_sentences: object = None
     bm25_chunks: object = None
     doc_ids: np.ndarray = field(init=False)  # (n,) which document each sentence is from
     starts: np.ndarray = field(init=False)  # (n,) sentence offsets into their document text
     ends: np.ndarray = field(init=False)
     kinds: np.ndarray = field(init=False)  # (n,) answer-kind bit masks
-    dense: faiss.Index = field(init=False)
-    dense_chunks: faiss.Index = field(init=False)
     vocabulary: Vocabulary = field(init=False)
     log_lengths: np.ndarray = field(init=False)  # (n,) log of sentence length in characters
 
@@ -71,8 +71,10 @@ class Corpus:
         self.ends = np.fromiter((s.end for s in self.sentences), dtype=np.int64, count=len(texts))
         self.log_lengths = np.log1p(self.ends - self.starts).astype(np.float32)
         self.kinds = kind_masks(texts)
-        self.dense = flat_index(self.sentence_vectors)
-        self.dense_chunks = flat_index(self.chunk_vectors)
+        if self.dense is None:
+            self.dense = flat_index(self.sentence_vectors)
+        if self.dense_chunks is None:
+            self.dense_chunks = flat_index(self.chunk_vectors)
         if texts and self.bm25_sentences is None:
             self.bm25_sentences = build_bm25(texts)
         if texts and self.bm25_chunks is None:

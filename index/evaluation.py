@@ -197,6 +197,8 @@ def with_default_bm25(corpus: Corpus) -> Corpus:
         corpus.sentence_vectors,
         corpus.chunk_vectors,
         corpus.params,
+        dense=corpus.dense,
+        dense_chunks=corpus.dense_chunks,
         bm25_sentences=build_bm25(texts, k1=1.5, b=0.75),
         bm25_chunks=corpus.bm25_chunks,
     )

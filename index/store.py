@@ -215,8 +215,9 @@ def load(index_dir: Path, manifest: dict) -> Corpus:
         documents, sentences = _documents(raw_docs)
         params = IndexParams(**manifest["params"])
         # Exact (flat) indexes hold the vectors themselves: no second copy on disk.
-        vectors = _vectors(faiss.read_index(str(folder / "sentences.faiss")))
-        chunks = _vectors(faiss.read_index(str(folder / "chunks.faiss")))
+        dense = faiss.read_index(str(folder / "sentences.faiss"))
+        dense_chunks = faiss.read_index(str(folder / "chunks.faiss"))
+        vectors, chunks = _vectors(dense), _vectors(dense_chunks)
         has_bm25 = (folder / "bm25-sentences").is_dir()
         corpus = Corpus(
             documents,
@@ -224,6 +225,8 @@ def load(index_dir: Path, manifest: dict) -> Corpus:
             vectors,
             chunks,
             params,
+            dense=dense,
+            dense_chunks=dense_chunks,
             bm25_sentences=load_bm25(folder / "bm25-sentences") if has_bm25 else None,
             bm25_chunks=load_bm25(folder / "bm25-chunks") if has_bm25 else None,
         )
