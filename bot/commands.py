@@ -9,7 +9,7 @@ import select
 import sys
 from typing import Iterator
 
-from index import Engine, KizunaError
+from index import Answer, Engine, KizunaError
 from index.engine import clean_question
 from index.errors import InvalidQuestion, ModelLoadError, UnknownDocument
 
@@ -96,38 +96,42 @@ def ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask_stream(engine: Engine, args: argparse.Namespace, k: int) -> int:
-    """One answer per input line, in order; a bad line gets an error object, not a crash."""
+    """One answer per input line, in order; a bad line gets an error, not a crash."""
     for lines in _line_batches(sys.stdin):
         parsed = [_parse_line(line, args.document) for line in lines]
         good = [(i, q) for i, q in enumerate(parsed) if not isinstance(q, str)]
-        results: dict[int, dict] = {i: {"question": None, "error": q} for i, q in enumerate(parsed) if isinstance(q, str)}
+        results: dict[int, Answer | dict] = {
+            i: {"question": None, "error": q} for i, q in enumerate(parsed) if isinstance(q, str)
+        }
         results.update(_answer_batch(engine, good, k))
         for i in range(len(lines)):
-            out = results[i]
-            print(json.dumps(out, ensure_ascii=False) if args.json else _text(out), flush=False)
+            print(_format(results[i], args.json))
         sys.stdout.flush()
     return 0
 
 
-def _answer_batch(engine: Engine, items: list[tuple[int, tuple[str, str | None]]], k: int) -> dict[int, dict]:
+def _answer_batch(engine: Engine, items: list[tuple[int, tuple[str, str | None]]], k: int) -> dict[int, Answer | dict]:
     try:
         answers = engine.ask_many([q for _, q in items], k=k)
-        return {i: a.to_dict() for (i, _), a in zip(items, answers)}
+        return {i: a for (i, _), a in zip(items, answers)}
     except (InvalidQuestion, UnknownDocument):
         # One bad question must not sink its neighbours: answer them one by one.
-        out = {}
+        out: dict[int, Answer | dict] = {}
         for i, (question, document) in items:
             try:
-                out[i] = engine.ask(question, k=k, document=document).to_dict()
+                out[i] = engine.ask(question, k=k, document=document)
             except (InvalidQuestion, UnknownDocument) as err:
                 out[i] = {"question": question, "error": str(err)}
         return out
 
 
-def _text(result: dict) -> str:
-    if "error" in result:
-        return f"error: {result['error']}"
-    return json.dumps(result, ensure_ascii=False)
+def _format(result: Answer | dict, as_json: bool) -> str:
+    """An answer or an error, as one JSON line or as the readable text of `kizuna ask`."""
+    if as_json:
+        return json.dumps(result.to_dict() if isinstance(result, Answer) else result, ensure_ascii=False)
+    if isinstance(result, Answer):
+        return f"Q: {result.question}\n{render_answer(result)}\n"
+    return f"error: {result['error']}\n"
 
 
 def _parse_line(line: str, default_document: str | None) -> tuple[str, str | None] | str:

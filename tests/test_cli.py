@@ -148,3 +148,10 @@ def test_eval_squad_with_plot(index_dir, tmp_path):
     for line in ("bm25-default  article", "bm25          article", "dense         global", "engine        article", "impossible declined", "quote length"):
         assert line in result.stdout
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_ask_stdin_without_json_prints_readable_answers(index_dir):
+    result = kizuna("ask", "-", index_dir=index_dir, stdin="when did relations begin?\n\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Q: when did relations begin?\n  > “Diplomatic relations began")
+    assert "error: the question is empty" in result.stdout
