@@ -144,6 +144,10 @@ class _Counting:
         self.calls += len(texts)
         return self.inner.encode(texts, batch_size)
 
+    def encode_with_tokens(self, texts, batch_size: int = 64):
+        self.calls += len(texts)
+        return self.inner.encode_with_tokens(texts, batch_size)
+
 
 if __name__ == "__main__":
     raise SystemExit(main())

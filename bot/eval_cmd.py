@@ -79,9 +79,14 @@ def _squad(args: argparse.Namespace, embedder: Any) -> dict:
     squad = load_squad(args.squad)
     picked = pick_questions(squad, args.limit)
     corpus, _ = embed_documents(squad.documents, embedder, IndexParams(), {})
-    vectors = embedder.encode([squad.questions[i].question for i in picked])
+    vectors, tokens = embedder.encode_with_tokens([squad.questions[i].question for i in picked])
     full = _spread(vectors, picked, len(squad.questions))
-    result = evaluate_squad(corpus, squad, full, Weights(), Calibration(), picked)
+    all_tokens = None
+    if tokens is not None:
+        all_tokens = [None] * len(squad.questions)
+        for i, item in zip(picked, tokens):
+            all_tokens[i] = item
+    result = evaluate_squad(corpus, squad, full, Weights(), Calibration(), picked, all_tokens)
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["documents"] = len(squad.documents)
     result["sentences"] = len(corpus.sentences)

@@ -17,6 +17,7 @@ from .documents import Document
 from .embedder import Embedder
 from .lexical import Vocabulary, build_bm25
 from .sentences import Sentence, split_document
+from .tokens import Tokens, TokenVectors
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class IndexParams:
     # in the sentence before far more often than in the one after. Measured on SQuAD
     # (P@1 of the whole ranking): centred window 0.789, preceding sentence only 0.792.
     lexical_before: int = 1
-    version: int = 3  # bump when the chunking or tokenizing code changes meaning
+    version: int = 4  # bump when the chunking or tokenizing code changes meaning
 
     def to_dict(self) -> dict:
         return {
@@ -57,12 +58,16 @@ class Corpus:
     dense_chunks: faiss.Index | None = None
     bm25_sentences: object = None
     bm25_chunks: object = None
+    # Each sentence's token vectors, for token matching; None when the model gives none.
+    tokens: TokenVectors | None = None
     doc_ids: np.ndarray = field(init=False)  # (n,) which document each sentence is from
     starts: np.ndarray = field(init=False)  # (n,) sentence offsets into their document text
     ends: np.ndarray = field(init=False)
     kinds: np.ndarray = field(init=False)  # (n,) answer-kind bit masks
     vocabulary: Vocabulary = field(init=False)
     log_lengths: np.ndarray = field(init=False)  # (n,) log of sentence length in characters
+    before: np.ndarray = field(init=False)  # (n,) row of the sentence before in the paragraph, or -1
+    rarity: np.ndarray = field(init=False)  # IDF per token id, for token matching
 
     def __post_init__(self) -> None:
         texts = [s.text for s in self.sentences]
@@ -71,6 +76,13 @@ class Corpus:
         self.ends = np.fromiter((s.end for s in self.sentences), dtype=np.int64, count=len(texts))
         self.log_lengths = np.log1p(self.ends - self.starts).astype(np.float32)
         self.kinds = kind_masks(texts)
+        self.before = np.array(
+            [i - 1 if i > 0 and _same_paragraph(self.sentences[i - 1], s) else -1 for i, s in enumerate(self.sentences)],
+            dtype=np.int64,
+        )
+        if self.tokens is not None and len(self.tokens) != len(texts):
+            raise ValueError("token vectors do not match the sentences")
+        self.rarity = self.tokens.rarity() if self.tokens is not None else np.zeros(0, np.float32)
         if self.dense is None:
             self.dense = flat_index(self.sentence_vectors)
         if self.dense_chunks is None:
@@ -140,11 +152,14 @@ def split_documents(documents: Sequence[Document]) -> list[Sentence]:
     return [s for i, doc in enumerate(documents) for s in split_document(doc, i)]
 
 
+Cached = tuple[np.ndarray, np.ndarray, TokenVectors | None]  # one document's sentence, chunk and token vectors
+
+
 def embed_documents(
     documents: Sequence[Document],
     embedder: Embedder,
     params: IndexParams,
-    cached: dict[str, tuple[np.ndarray, np.ndarray]],
+    cached: dict[str, Cached],
     progress: Progress | None = None,
 ) -> tuple[Corpus, int]:
     """Build a Corpus, reusing the vectors of documents whose content hash is cached.
@@ -159,29 +174,44 @@ def embed_documents(
     sent_vecs = np.zeros((len(sentences), dim), dtype=np.float32)
     chunk_vecs = np.zeros((len(sentences), dim), dtype=np.float32)
     texts = chunk_texts(documents, sentences, params)
+    tokens: list[Tokens | None] = [None] * len(sentences)
     fresh = [i for i, d in enumerate(documents) if d.sha256 not in cached]
     for i, doc in enumerate(documents):
         if doc.sha256 in cached and i in by_doc:
             rows = by_doc[i]
-            old_s, old_c = cached[doc.sha256]
+            old_s, old_c, old_t = cached[doc.sha256]
             if len(old_s) == len(rows):
                 sent_vecs[rows], chunk_vecs[rows] = old_s, old_c
+                for j, row in enumerate(rows):
+                    tokens[row] = old_t.of(j) if old_t is not None else None
             else:  # segmentation changed under us (new pysbd): embed this one again
                 fresh.append(i)
     rows = [r for i in sorted(set(fresh)) for r in by_doc.get(i, [])]
-    _embed_rows(embedder, [sentences[r].text for r in rows], [texts[r] for r in rows], rows, sent_vecs, chunk_vecs, progress)
-    corpus = Corpus(list(documents), sentences, sent_vecs, chunk_vecs, params)
+    _embed_rows(embedder, sentences, texts, rows, sent_vecs, chunk_vecs, tokens, progress)
+    # The model gives token vectors for all sentences or for none.
+    token_vectors = None
+    if all(t is not None for t in tokens):
+        token_vectors = TokenVectors.from_texts(tokens, tokens[0][0].shape[1] if tokens else dim)
+    corpus = Corpus(list(documents), sentences, sent_vecs, chunk_vecs, params, tokens=token_vectors)
     return corpus, len(set(fresh))
 
 
-def _embed_rows(embedder, sentence_texts, chunk_texts_, rows, sent_vecs, chunk_vecs, progress) -> None:
+def _embed_rows(embedder, sentences, chunks, rows, sent_vecs, chunk_vecs, tokens, progress) -> None:
     batch = 256
     total = 2 * len(rows)
     done = 0
-    for texts, target in ((sentence_texts, sent_vecs), (chunk_texts_, chunk_vecs)):
-        for lo in range(0, len(texts), batch):
-            vectors = embedder.encode(texts[lo : lo + batch])
-            target[rows[lo : lo + batch]] = vectors
-            done += len(vectors)
-            if progress:
-                progress("embedding", done, total)
+    for lo in range(0, len(rows), batch):
+        part = rows[lo : lo + batch]
+        vectors, per_text = embedder.encode_with_tokens([sentences[r].text for r in part])
+        sent_vecs[part] = vectors
+        for row, item in zip(part, per_text or [None] * len(part)):
+            tokens[row] = item
+        done += len(part)
+        if progress:
+            progress("embedding", done, total)
+    for lo in range(0, len(rows), batch):
+        part = rows[lo : lo + batch]
+        chunk_vecs[part] = embedder.encode([chunks[r] for r in part])
+        done += len(part)
+        if progress:
+            progress("embedding", done, total)

@@ -10,6 +10,7 @@ from typing import Protocol, Sequence
 import numpy as np
 
 from .errors import ModelLoadError
+from .tokens import Tokens
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,10 @@ class Embedder(Protocol):
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray: ...
 
+    def encode_with_tokens(self, texts: Sequence[str], batch_size: int = 64) -> tuple[np.ndarray, list[Tokens] | None]:
+        """``encode`` plus each text's unit token vectors and ids (None if the model has none)."""
+        ...
+
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, normalised so inner product is cosine similarity."""
@@ -34,6 +39,7 @@ class SentenceTransformerEmbedder:
         # sentence-transformers renamed the method in v5; support both sides of it.
         dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dimension = int(dimension())
+        self._skip = _unmatched_ids(getattr(model, "tokenizer", None))
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
@@ -46,6 +52,46 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_with_tokens(self, texts: Sequence[str], batch_size: int = 64) -> tuple[np.ndarray, list[Tokens] | None]:
+        # One forward pass gives both, so token matching costs a question no extra encode.
+        if not texts or self._skip is None:
+            return self.encode(texts, batch_size), None if self._skip is None else []
+        outputs = self.model.encode(list(texts), batch_size=batch_size, output_value=None, show_progress_bar=False)
+        if "token_embeddings" not in outputs[0] or "input_ids" not in outputs[0]:
+            self._skip = None  # e.g. static embeddings: no per-token output to match with
+            return self.encode(texts, batch_size), None
+        vectors = _unit(np.stack([o["sentence_embedding"].float().cpu().numpy() for o in outputs]))
+        tokens = []
+        for out in outputs:
+            mask = out["attention_mask"].cpu().numpy().astype(bool)
+            ids = out["input_ids"].cpu().numpy()[mask]
+            keep = ~self._skip[ids]  # len(tokenizer) counts added tokens too: every id is in range
+            token_vectors = out["token_embeddings"].float().cpu().numpy()[mask][keep]
+            tokens.append((_unit(token_vectors), ids[keep].astype(np.int32)))
+        return np.ascontiguousarray(vectors, dtype=np.float32), tokens
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-9)
+
+
+def _unmatched_ids(tokenizer) -> np.ndarray | None:
+    """Vocabulary ids not worth matching: special tokens ([CLS], [SEP]) and punctuation.
+
+    Punctuation is rare in sentences, so its rarity weight was high while its match said
+    nothing about meaning ("?" found its nearest token in every sentence): leaving it out
+    raised token matching alone from 0.819 to 0.830 P@1 on SQuAD. None when the model
+    has no tokenizer that can name its tokens.
+    """
+    try:
+        pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        special = set(tokenizer.all_special_ids)
+    except Exception:  # no tokenizer, or one of another shape: token matching is off
+        return None
+    return np.array(
+        [i in special or not any(ch.isalnum() for ch in str(piece)) for i, piece in enumerate(pieces)], dtype=bool
+    )
 
 
 def bundled_model_path() -> Path:
@@ -95,7 +141,22 @@ class HashingEmbedder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
-                digest = hashlib.blake2b(word[:5].encode(), digest_size=4).digest()
-                out[row, int.from_bytes(digest, "little") % self.dimension] += 1.0
+                out[row, _bucket(word[:5], self.dimension)] += 1.0
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-9)
+
+    def encode_with_tokens(self, texts: Sequence[str], batch_size: int = 64) -> tuple[np.ndarray, list[Tokens]]:
+        """Each word a token: its vector the one-hot of its hashed 5-letter prefix."""
+        vectors = self.encode(texts, batch_size)
+        tokens = []
+        for text in texts:
+            words = re.findall(r"\w+", text.lower())
+            ids = np.array([_bucket(w[:5], self.dimension) for w in words], dtype=np.int32)
+            token_vectors = np.zeros((len(words), self.dimension), dtype=np.float32)
+            token_vectors[np.arange(len(words)), ids] = 1.0
+            tokens.append((token_vectors, ids))
+        return vectors, tokens
+
+
+def _bucket(word: str, dimension: int) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little") % dimension

@@ -234,9 +234,14 @@ class Engine:
         scopes = [self._scope(corpus, doc) for _, doc in questions]
         if not corpus.sentences:
             return [Answer(question=q, answered=False, passage=None) for q in cleaned]
-        vectors = self.embedder.encode(cleaned)
+        vectors, tokens = self.embedder.encode_with_tokens(cleaned)
         return [
-            self._answer(corpus, q, rank(corpus, q, vectors[i : i + 1], scope, self.weights, self.calibration), k)
+            self._answer(
+                corpus,
+                q,
+                rank(corpus, q, vectors[i : i + 1], scope, self.weights, self.calibration, tokens[i] if tokens else None),
+                k,
+            )
             for i, (q, scope) in enumerate(zip(cleaned, scopes))
         ]
 

@@ -21,10 +21,12 @@ from .documents import Document
 from .embedder import Embedder
 from .lexical import build_bm25
 from .ranking import Calibration, Weights, rank
+from .tokens import Tokens
 
 PARAGRAPH_SEPARATOR = "\n\n"
-BM25_ONLY = Weights(dense_sentence=0.0, dense_chunk=0.0, lexical_sentence=1.0, lexical_chunk=0.0, kind=0.0, length=0.0)
-DENSE_ONLY = Weights(dense_sentence=1.0, dense_chunk=0.0, lexical_sentence=0.0, lexical_chunk=0.0, kind=0.0, length=0.0)
+# Every weight spelled out: a default left in would fuse that signal into a baseline.
+BM25_ONLY = Weights(token_match=0.0, dense_sentence=0.0, dense_chunk=0.0, lexical_sentence=1.0, lexical_chunk=0.0, kind=0.0, length=0.0)
+DENSE_ONLY = Weights(token_match=0.0, dense_sentence=1.0, dense_chunk=0.0, lexical_sentence=0.0, lexical_chunk=0.0, kind=0.0, length=0.0)
 
 
 @dataclass(frozen=True)
@@ -211,10 +213,12 @@ def evaluate_squad(
     weights: Weights,
     calibration: Calibration,
     questions: Sequence[int] | None = None,
+    tokens: Sequence[Tokens | None] | None = None,
 ) -> dict:
     """ReQA scores of the engine and both baselines, abstention, and quote lengths.
 
-    ``vectors`` are the embedded questions, aligned with ``squad.questions``;
+    ``vectors`` are the embedded questions and ``tokens`` their token vectors (None:
+    no token matching), aligned with ``squad.questions``;
     ``questions`` picks which of them to use (all when None). The baselines rank with
     the same ``rank`` function and one signal each, so only the weights differ.
     """
@@ -230,21 +234,22 @@ def evaluate_squad(
     for i in picked:
         q = squad.questions[i]
         vec = vectors[i : i + 1]
-        mine = rank(corpus, q.question, vec, scopes[q.doc], weights, calibration)
+        toks = tokens[i] if tokens is not None else None
+        mine = rank(corpus, q.question, vec, scopes[q.doc], weights, calibration, toks)
         if q.impossible:
             confidence["impossible"].append(mine.confidence)
             continue
         confidence["answerable"].append(mine.confidence)
         # Off topic: the same question with the search held to the next article.
         other = scopes[(q.doc + 1) % len(corpus.documents)]
-        confidence["off_topic"].append(rank(corpus, q.question, vec, other, weights, calibration).confidence)
+        confidence["off_topic"].append(rank(corpus, q.question, vec, other, weights, calibration, toks).confidence)
         gold = gold_rows(corpus, q.doc, q.starts)
         _check_offsets(corpus, int(mine.rows[0]))
         quoted.append(int(corpus.ends[mine.rows[0]] - corpus.starts[mine.rows[0]]))
         for name, (searched, w) in systems.items():
-            article = mine if name == "engine" else rank(searched, q.question, vec, scopes[q.doc], w, calibration)
+            article = mine if name == "engine" else rank(searched, q.question, vec, scopes[q.doc], w, calibration, toks)
             scores[name]["article"].add(position_of(article.rows, gold))
-            scores[name]["global"].add(position_of(rank(searched, q.question, vec, None, w, calibration).rows, gold))
+            scores[name]["global"].add(position_of(rank(searched, q.question, vec, None, w, calibration, toks).rows, gold))
     threshold = calibration.threshold
     return {
         "questions": len(picked),

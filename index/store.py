@@ -4,7 +4,8 @@ Layout of ``index_dir``::
 
     CURRENT                 name of the build folder in service (replaced atomically)
     build-<time>-<id>/      manifest.json, documents.json, sentences.faiss, chunks.faiss,
-                            bm25-sentences/, bm25-chunks/
+                            bm25-sentences/, bm25-chunks/, and, when the model gives
+                            token vectors, tokens.npy, token-ids.npy, token-offsets.npy
 
 A build is written into a fresh folder and fsynced; only then does ``CURRENT`` change,
 with ``os.replace``. A crash at any point leaves the previous build in service, and a
@@ -30,10 +31,11 @@ from typing import Iterator
 import faiss
 import numpy as np
 
-from .corpus import Corpus, IndexParams
+from .corpus import Cached, Corpus, IndexParams
 from .documents import Document
 from .lexical import load_bm25, save_bm25
 from .sentences import Sentence
+from .tokens import TokenVectors
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,10 @@ def _write_build(corpus: Corpus, folder: Path) -> None:
     if corpus.bm25_sentences is not None:
         save_bm25(corpus.bm25_sentences, folder / "bm25-sentences")
         save_bm25(corpus.bm25_chunks, folder / "bm25-chunks")
+    if corpus.tokens is not None:
+        np.save(folder / "tokens.npy", corpus.tokens.vectors)
+        np.save(folder / "token-ids.npy", corpus.tokens.ids)
+        np.save(folder / "token-offsets.npy", corpus.tokens.offsets)
 
 
 def _manifest(corpus: Corpus, model: str, files: dict[str, str]) -> dict:
@@ -219,6 +225,11 @@ def load(index_dir: Path, manifest: dict) -> Corpus:
         dense_chunks = faiss.read_index(str(folder / "chunks.faiss"))
         vectors, chunks = _vectors(dense), _vectors(dense_chunks)
         has_bm25 = (folder / "bm25-sentences").is_dir()
+        tokens = None
+        if (folder / "tokens.npy").is_file():
+            tokens = TokenVectors(
+                np.load(folder / "tokens.npy"), np.load(folder / "token-ids.npy"), np.load(folder / "token-offsets.npy")
+            )
         corpus = Corpus(
             documents,
             sentences,
@@ -229,6 +240,7 @@ def load(index_dir: Path, manifest: dict) -> Corpus:
             dense_chunks=dense_chunks,
             bm25_sentences=load_bm25(folder / "bm25-sentences") if has_bm25 else None,
             bm25_chunks=load_bm25(folder / "bm25-chunks") if has_bm25 else None,
+            tokens=tokens,
         )
     except CorruptIndex:
         raise
@@ -256,10 +268,11 @@ def _documents(raw: list[dict]) -> tuple[list[Document], list[Sentence]]:
     return documents, sentences
 
 
-def cached_vectors(corpus: Corpus) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def cached_vectors(corpus: Corpus) -> dict[str, Cached]:
     """Each document's vectors by content hash, so an unchanged file is not re-embedded."""
     out = {}
     for i, doc in enumerate(corpus.documents):
         rows = np.flatnonzero(corpus.doc_ids == i)
-        out[doc.sha256] = (corpus.sentence_vectors[rows], corpus.chunk_vectors[rows])
+        tokens = corpus.tokens.select(rows) if corpus.tokens is not None else None
+        out[doc.sha256] = (corpus.sentence_vectors[rows], corpus.chunk_vectors[rows], tokens)
     return out

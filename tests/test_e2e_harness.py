@@ -40,13 +40,20 @@ class WrappedEmbedder:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    def encode(self, texts: Any, batch_size: int = 64) -> Any:
+    def _hooks(self, texts: Any) -> None:
         if any(self.fail_marker in t for t in texts):
             raise RuntimeError("injected embedder failure")
         if self.slow_seconds and any(self.slow_marker in t for t in texts):
             import time
             time.sleep(self.slow_seconds)
+
+    def encode(self, texts: Any, batch_size: int = 64) -> Any:
+        self._hooks(texts)
         return self.inner.encode(texts, batch_size=batch_size)
+
+    def encode_with_tokens(self, texts: Any, batch_size: int = 64) -> Any:
+        self._hooks(texts)
+        return self.inner.encode_with_tokens(texts, batch_size=batch_size)
 
 
 @pytest.fixture(scope="session")

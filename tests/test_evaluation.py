@@ -62,11 +62,15 @@ def test_evaluate_squad_runs_on_a_fake_embedder() -> None:
     squad = squad_documents(DATA)
     emb = HashingEmbedder()
     corpus, _ = embed_documents(squad.documents, emb, IndexParams(), {})
-    vectors = emb.encode([q.question for q in squad.questions])
-    r = evaluate_squad(corpus, squad, vectors, Weights(), Calibration())
+    vectors, tokens = emb.encode_with_tokens([q.question for q in squad.questions])
+    r = evaluate_squad(corpus, squad, vectors, Weights(), Calibration(), None, tokens)
     assert r["scores"]["engine"]["article"]["n"] == 2
     assert set(r["scores"]) == {"bm25-default", "bm25", "dense", "engine"}
     assert 0 <= r["abstention"]["impossible_declined"] <= 1
+    # The baselines rank by their one signal: token vectors must not change them.
+    without = evaluate_squad(corpus, squad, vectors, Weights(), Calibration(), None, None)
+    for name in ("bm25-default", "bm25", "dense"):
+        assert r["scores"][name] == without["scores"][name]
 
 
 def test_article_questions_load() -> None:
@@ -80,8 +84,11 @@ def test_real_engine_beats_bm25_on_two_articles(embedder) -> None:
     picked = [i for i in pick_questions(squad, 25) if not squad.questions[i].impossible]
     corpus, _ = embed_documents(squad.documents, embedder, IndexParams(), {})
     vectors = np.zeros((len(squad.questions), embedder.dimension), dtype=np.float32)
-    vectors[picked] = embedder.encode([squad.questions[i].question for i in picked])
-    r = evaluate_squad(corpus, squad, vectors, Weights(), Calibration(), picked)
+    tokens = [None] * len(squad.questions)
+    vectors[picked], picked_tokens = embedder.encode_with_tokens([squad.questions[i].question for i in picked])
+    for i, item in zip(picked, picked_tokens):
+        tokens[i] = item
+    r = evaluate_squad(corpus, squad, vectors, Weights(), Calibration(), picked, tokens)
     engine = r["scores"]["engine"]["article"]
     # 50 questions are too few for P@1 to separate systems (measured: engine 0.66,
     # BM25 0.70 here); MRR and recall@5 are steadier. A broken fusion falls far below.

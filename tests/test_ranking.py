@@ -36,7 +36,7 @@ def test_rank_finds_the_sentence_and_offsets_hold() -> None:
 def test_one_signal_weights_order_by_that_signal() -> None:
     corpus = _corpus()
     q = "when did the meeting last"
-    only = Weights(dense_sentence=0, dense_chunk=0, lexical_sentence=1, lexical_chunk=0, kind=0, length=0)
+    only = Weights(token_match=0, dense_sentence=0, dense_chunk=0, lexical_sentence=1, lexical_chunk=0, kind=0, length=0)
     r = rank(corpus, q, HashingEmbedder().encode([q]), None, only)
     assert np.all(np.diff(r.scores) <= 1e-9)
 

@@ -1,0 +1,122 @@
+"""Token matching: the flat token store, rarity weights, MaxSim with the sentence before."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index import Engine, store
+from index.corpus import IndexParams, embed_documents
+from index.documents import Document
+from index.embedder import HashingEmbedder
+from index.ranking import SHORTLIST_WEIGHTS, rank
+from index.tokens import BEFORE_DISCOUNT, TokenVectors, token_match
+
+
+def _one_hot(ids, dimension=8):
+    vectors = np.zeros((len(ids), dimension), np.float32)
+    vectors[np.arange(len(ids)), ids] = 1.0
+    return vectors, np.array(ids, np.int32)
+
+
+def test_token_store_keeps_each_text_and_selects_in_order() -> None:
+    store_ = TokenVectors.from_texts([_one_hot([1, 2]), _one_hot([]), _one_hot([3])], 8)
+    assert len(store_) == 3 and store_.vectors.dtype == np.float16
+    assert store_.of(0)[1].tolist() == [1, 2] and store_.of(1)[1].tolist() == [] and store_.of(2)[1].tolist() == [3]
+    picked = store_.select([2, 0])
+    assert [picked.of(i)[1].tolist() for i in range(2)] == [[3], [1, 2]]
+    assert len(TokenVectors.from_texts([], 8)) == 0
+
+
+def test_rarity_counts_each_text_once() -> None:
+    store_ = TokenVectors.from_texts([_one_hot([1, 1, 2]), _one_hot([1]), _one_hot([1, 3])], 8)
+    rarity = store_.rarity()
+    # id 1 is in every text (twice in one, which must not count twice); 2 and 3 in one.
+    assert rarity[1] < rarity[2] == rarity[3]
+    assert rarity[1] == pytest.approx(np.log(4 / 3.5))
+
+
+def test_match_rewards_shared_tokens_and_weighs_rare_ones_more() -> None:
+    texts = TokenVectors.from_texts([_one_hot([1, 2]), _one_hot([1, 3]), _one_hot([1, 4]), _one_hot([5])], 8)
+    rows = np.arange(4)
+    none_before = np.full(4, -1)
+    scores = token_match(_one_hot([1, 2]), texts, texts.rarity(), rows, none_before)
+    # Row 0 has both tokens; rows 1 and 2 only the common one; row 3 neither.
+    assert scores[0] == pytest.approx(1.0)
+    assert scores[3] == pytest.approx(0.0)
+    assert scores[1] == pytest.approx(scores[2])
+    assert 0 < scores[1] < 0.5  # the rare token carries most of the weight
+
+
+def test_a_token_only_the_sentence_before_holds_counts_at_a_discount() -> None:
+    texts = TokenVectors.from_texts([_one_hot([2]), _one_hot([3])], 8)
+    question = _one_hot([2, 3])
+    alone = token_match(question, texts, texts.rarity(), np.array([1]), np.array([-1]))
+    with_before = token_match(question, texts, texts.rarity(), np.array([1]), np.array([0]))
+    assert alone[0] == pytest.approx(0.5)
+    assert with_before[0] == pytest.approx(0.5 + 0.5 * BEFORE_DISCOUNT)
+
+
+def test_a_text_with_no_tokens_matches_nothing_and_does_not_crash() -> None:
+    texts = TokenVectors.from_texts([_one_hot([]), _one_hot([2])], 8)
+    scores = token_match(_one_hot([2]), texts, texts.rarity(), np.array([0, 1]), np.array([-1, 0]))
+    assert scores[1] > scores[0]
+    assert token_match(_one_hot([]), texts, texts.rarity(), np.array([0, 1]), np.array([-1, -1])).tolist() == [0, 0]
+
+
+def test_real_model_tokens_skip_special_tokens_and_punctuation(embedder) -> None:
+    vectors, tokens = embedder.encode_with_tokens(["When did relations begin?", "Türkiye, Japan."])
+    assert np.allclose(vectors, embedder.encode(["When did relations begin?", "Türkiye, Japan."]), atol=1e-5)
+    pieces = embedder.model.tokenizer.convert_ids_to_tokens(tokens[0][1].tolist())
+    assert pieces == ["when", "did", "relations", "begin"]
+    for token_vectors, ids in tokens:
+        assert len(token_vectors) == len(ids) > 0
+        assert np.allclose(np.linalg.norm(token_vectors, axis=1), 1.0, atol=1e-4)
+    assert "," not in embedder.model.tokenizer.convert_ids_to_tokens(tokens[1][1].tolist())
+
+
+class _NoTokens(HashingEmbedder):
+    """A model with sentence vectors only, as static-embedding models are."""
+
+    def encode_with_tokens(self, texts, batch_size=64):
+        return self.encode(texts, batch_size), None
+
+
+def test_a_model_without_token_vectors_still_builds_stores_and_answers(seeds, tmp_path) -> None:
+    engine = Engine.open(seeds, tmp_path / "idx", _NoTokens())
+    assert engine.corpus.tokens is None
+    assert not (store.current_build(tmp_path / "idx") / "tokens.npy").exists()
+    answer = engine.ask("when did diplomatic relations begin")
+    assert "1924" in answer.quote
+    reopened = Engine.open(seeds, tmp_path / "idx", _NoTokens())
+    assert reopened.corpus.tokens is None and reopened.last_report.rebuilt is False
+
+
+def test_token_vectors_survive_saving_and_an_incremental_rebuild(seeds, tmp_path) -> None:
+    first = Engine.open(seeds, tmp_path / "idx", HashingEmbedder())
+    assert first.corpus.tokens is not None and len(first.corpus.tokens) == len(first.corpus.sentences)
+    (seeds / "sake.txt").write_text("Sake is brewed from polished rice.", encoding="utf-8")
+    embedder = HashingEmbedder()
+    again = Engine.open(seeds, tmp_path / "idx", embedder)
+    assert embedder.calls == 2  # only the new sentence, as sentence and as window
+    old_rows = [i for i, s in enumerate(again.corpus.sentences) if again.corpus.documents[s.doc].path != "sake.txt"]
+    for new_row, old_row in zip(old_rows, range(len(first.corpus.sentences))):
+        assert np.array_equal(again.corpus.tokens.of(new_row)[0], first.corpus.tokens.of(old_row)[0])
+    loaded = Engine.open(seeds, tmp_path / "idx", HashingEmbedder()).corpus
+    assert np.array_equal(loaded.tokens.vectors, again.corpus.tokens.vectors)
+    assert np.array_equal(loaded.tokens.offsets, again.corpus.tokens.offsets)
+
+
+def test_without_question_tokens_the_ranking_is_the_shortlist_ranking(embedder) -> None:
+    text = (
+        "Diplomatic relations began in 1924.\n\nThe meeting lasted about 25 minutes.\n\n"
+        "Osaka hosts the expo in 2025.\n\nThe ministers talked about trade."
+    )
+    corpus, _ = embed_documents([Document("a.txt", "Relations", None, text, 0, "x")], embedder, IndexParams(), {})
+    question = "how long was the meeting"
+    vectors, tokens = embedder.encode_with_tokens([question])
+    plain = rank(corpus, question, vectors, None, q_tokens=None)
+    first_stage = rank(corpus, question, vectors, None, SHORTLIST_WEIGHTS)
+    assert plain.rows.tolist() == first_stage.rows.tolist()
+    matched = rank(corpus, question, vectors, None, q_tokens=tokens[0])
+    assert "25 minutes" in corpus.sentences[int(matched.rows[0])].text
+    assert matched.evidence.token_match > 0 and np.isnan(plain.evidence.token_match)
