@@ -80,12 +80,7 @@ def _squad(args: argparse.Namespace, embedder: Any) -> dict:
     picked = pick_questions(squad, args.limit)
     corpus, _ = embed_documents(squad.documents, embedder, IndexParams(), {})
     vectors, tokens = embedder.encode_with_tokens([squad.questions[i].question for i in picked])
-    full = _spread(vectors, picked, len(squad.questions))
-    all_tokens = None
-    if tokens is not None:
-        all_tokens = [None] * len(squad.questions)
-        for i, item in zip(picked, tokens):
-            all_tokens[i] = item
+    full, all_tokens = _spread(vectors, tokens, picked, len(squad.questions))
     result = evaluate_squad(corpus, squad, full, Weights(), Calibration(), picked, all_tokens)
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["documents"] = len(squad.documents)
@@ -95,12 +90,18 @@ def _squad(args: argparse.Namespace, embedder: Any) -> dict:
     return result
 
 
-def _spread(vectors, picked, n):
+def _spread(vectors, tokens, picked, n):
+    """The picked questions' vectors and tokens placed at their index among all ``n``."""
     import numpy as np
 
     full = np.zeros((n, vectors.shape[1]), dtype=np.float32)
     full[picked] = vectors
-    return full
+    if tokens is None:
+        return full, None
+    all_tokens = [None] * n
+    for i, item in zip(picked, tokens):
+        all_tokens[i] = item
+    return full, all_tokens
 
 
 def plot_confidence(path: Path, groups: dict[str, list[float]], threshold: float) -> None:
