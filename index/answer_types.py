@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
+from functools import lru_cache
 
 import numpy as np
+
+from .lexical import stems
 
 
 class Kind(IntEnum):
@@ -24,9 +27,11 @@ _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _TIME = re.compile(
     rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b"
-    r"|\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tomorrow)\b"
+    rf"|\b(?:{_DAYS}|yesterday|today|tomorrow)\b"
+    rf"|\b(?:in|from|until|till|by|since|to|between|before|after|during|through)\s+(?:early\s+|late\s+|mid-?)?(?:{_MONTHS})\b"
     r"|\b\d+(?:st|nd|rd|th)\s+century\b|\b(?:century|decade|era|dynasty|period)\b",
     re.IGNORECASE,
 )
@@ -46,7 +51,8 @@ _PERSON = re.compile(
     r"|\b[A-Z][a-z]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+)+"
 )
 _PLACE = re.compile(
-    r"\b(?:in|at|from|near|to|across|into)\s+(?:the\s+)?[A-Z][a-z]+"
+    # "from May to November" names no place: months and days are left out.
+    rf"\b(?:in|at|from|near|to|across|into)\s+(?:the\s+)?(?!(?i:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]+"
     r"|\b(?:city|country|capital|region|province|state|island|river|town|village|continent|border)\b",
 )
 
@@ -83,19 +89,59 @@ def sentence_kinds(sentence: str) -> int:
     return mask
 
 
+def offers_new(kind: Kind, sentence: str, question_stems: frozenset[str]) -> bool:
+    """Whether the sentence holds something of this kind that the question does not already say.
+
+    "Where is Expo 2025?" is not answered by "... will participate in Expo 2025": the
+    only place there is the one asked about. ``question_stems`` is ``lexical.stems`` of
+    the question. On SQuAD this made the answer kind a
+    slightly better signal (P@1 +0.001 at the same weight); it matters most on small
+    corpora where one sentence repeats the question's own words.
+    """
+    return any(span - question_stems for span in _span_stems_of(kind, sentence))
+
+
+@lru_cache(maxsize=65536)
+def _span_stems_of(kind: Kind, sentence: str) -> tuple[frozenset[str], ...]:
+    """The terms of each span of this kind in the sentence (cached: the shortlist repeats)."""
+    pattern = _PATTERNS.get(kind)
+    if pattern is None:
+        return ()
+    text = sentence.split(" ", 1)[1] if kind is Kind.PERSON and " " in sentence else sentence
+    return tuple(_span_stems(m.group(0)) for m in pattern.finditer(text))
+
+
+# Words a span is found by ("in", "from", "city of") that say nothing about what it is.
+_LINKS = stems("in at from near to across into the of a an until till by since between before after during through early late mid")
+
+
+def _span_stems(span: str) -> frozenset[str]:
+    return stems(span) - _LINKS
+
+
 def kind_masks(sentences: list[str]) -> np.ndarray:
     return np.fromiter((sentence_kinds(s) for s in sentences), dtype=np.uint8, count=len(sentences))
 
 
-def highlight(kind: Kind, quote: str) -> tuple[int, int] | None:
-    """The span of the quote that answers a question of this kind, when one stands out."""
+_PATTERNS = {Kind.TIME: _TIME, Kind.QUANTITY: _QUANTITY, Kind.PERSON: _PERSON, Kind.PLACE: _PLACE}
+
+
+def highlight(kind: Kind, quote: str, question_stems: frozenset[str] = frozenset()) -> tuple[int, int] | None:
+    """The span of the quote that answers a question of this kind, when one stands out.
+
+    A span that only repeats the question ("2025" for "when will Expo 2025 be held")
+    gives way to one that says something new ("from May").
+    """
     pattern = {Kind.TIME: _TIME, Kind.QUANTITY: _QUANTITY}.get(kind)
     if pattern is None:
         return None
+    found = []
     for match in pattern.finditer(quote):
         span = match.group(0).strip()
         # Generic words ("era", "several") answer nothing on their own.
         if any(ch.isdigit() for ch in span) or kind is Kind.TIME and not span.lower() in {"century", "decade", "era", "dynasty", "period"}:
             start = match.start() + match.group(0).find(span)
-            return start, start + len(span)
-    return None
+            if _span_stems(span) - question_stems:
+                return start, start + len(span)
+            found.append((start, start + len(span)))
+    return found[0] if found else None

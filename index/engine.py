@@ -17,6 +17,7 @@ from .documents import load_documents
 from .embedder import Embedder
 from .errors import IndexBuildError, InvalidQuestion, RebuildInProgress, UnknownDocument
 from .examples import candidate_questions
+from .lexical import stems
 from .ranking import Calibration, Ranking, Weights, rank
 
 log = logging.getLogger(__name__)
@@ -274,7 +275,7 @@ class Engine:
             alternatives=tuple(alternatives),
             context_before=before,
             context_after=after,
-            highlight=highlight(ranking.kind, best.quote) if answered else None,
+            highlight=highlight(ranking.kind, best.quote, stems(question)) if answered else None,
             confidence=confidence_words(ranking.confidence, self.calibration.threshold),
         )
 

@@ -118,6 +118,14 @@ def content_words(question: str, vocabulary: "Vocabulary | None" = None) -> list
     return [w for w in words if vocabulary.knows(w) or not _swapped_function_word(w)]
 
 
+_TERM = re.compile(r"(?u)\w+")
+
+
+def stems(text: str) -> frozenset[str]:
+    """Every word of a text, folded and stemmed, numbers included ("25")."""
+    return frozenset(stemmer().stemWords(_TERM.findall(fold(text))))
+
+
 class Vocabulary:
     """The corpus's words, with one-edit tolerance so a typo is not taken for a new topic."""
 

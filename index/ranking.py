@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .answer_types import Kind, question_kind
+from .answer_types import Kind, offers_new, question_kind
 from .corpus import Corpus
-from .lexical import bm25_scores, content_words, soft_coverage, tokenize
+from .lexical import bm25_scores, content_words, soft_coverage, stems, tokenize
 from .tokens import Tokens, token_match
 
 _FULL_SCAN = 4096  # below this many sentences in scope, score them all exactly
@@ -210,6 +210,11 @@ def rank(
         rows = rows[keep]
         signals = {name: values[keep] for name, values in signals.items()}
         signals["token_match"] = token_match(q_tokens, corpus.tokens, corpus.rarity, rows, corpus.before[rows])
+        if kind:
+            # The first stage took any sentence with something of the kind asked for;
+            # here only something the question does not already say counts.
+            asked = stems(question)
+            signals["kind"] = np.array([offers_new(kind, corpus.sentences[r].text, asked) for r in rows], np.float32)
         fused = _fuse(signals, weights)
     order = np.argsort(-fused, kind="stable")
     best = int(order[0])
