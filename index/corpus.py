@@ -17,7 +17,7 @@ from .documents import Document
 from .embedder import Embedder
 from .lexical import Vocabulary, build_bm25
 from .sentences import Sentence, split_document
-from .tokens import Tokens, TokenVectors
+from .tokens import BEFORE_DISCOUNT, PARAGRAPH_BEFORE_DISCOUNT, Tokens, TokenVectors
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ class Corpus:
     kinds: np.ndarray = field(init=False)  # (n,) answer-kind bit masks
     vocabulary: Vocabulary = field(init=False)
     log_lengths: np.ndarray = field(init=False)  # (n,) log of sentence length in characters
-    before: np.ndarray = field(init=False)  # (n,) row of the sentence before in the paragraph, or -1
+    before: np.ndarray = field(init=False)  # (n,) row of the sentence before in the document, or -1
+    before_discount: np.ndarray = field(init=False)  # (n,) how much a word found only there counts
     rarity: np.ndarray = field(init=False)  # IDF per token id, for token matching
 
     def __post_init__(self) -> None:
@@ -77,8 +78,12 @@ class Corpus:
         self.log_lengths = np.log1p(self.ends - self.starts).astype(np.float32)
         self.kinds = kind_masks(texts)
         self.before = np.array(
-            [i - 1 if i > 0 and _same_paragraph(self.sentences[i - 1], s) else -1 for i, s in enumerate(self.sentences)],
+            [i - 1 if i > 0 and self.sentences[i - 1].doc == s.doc else -1 for i, s in enumerate(self.sentences)],
             dtype=np.int64,
+        )
+        self.before_discount = np.array(
+            [BEFORE_DISCOUNT if i > 0 and _same_paragraph(self.sentences[i - 1], s) else PARAGRAPH_BEFORE_DISCOUNT for i, s in enumerate(self.sentences)],
+            dtype=np.float32,
         )
         if self.tokens is not None and len(self.tokens) != len(texts):
             raise ValueError("token vectors do not match the sentences")

@@ -209,7 +209,9 @@ def rank(
         keep = np.argsort(-fused, kind="stable")[:SHORTLIST]
         rows = rows[keep]
         signals = {name: values[keep] for name, values in signals.items()}
-        signals["token_match"] = token_match(q_tokens, corpus.tokens, corpus.rarity, rows, corpus.before[rows])
+        signals["token_match"] = token_match(
+            q_tokens, corpus.tokens, corpus.rarity, rows, corpus.before[rows], corpus.before_discount[rows]
+        )
         if kind:
             # The first stage took any sentence with something of the kind asked for;
             # here only something the question does not already say counts.

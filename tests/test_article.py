@@ -19,6 +19,13 @@ def test_when_did_relations_begin_quotes_the_1924_sentence(article_engine):
     assert answer.quote[slice(*answer.highlight)] == "1924"  # the part that answers "when"
 
 
+def test_a_one_sentence_paragraph_borrows_its_subject_from_the_paragraph_before(article_engine):
+    # "In 2013, the level of political cooperation was raised to strategic partnership."
+    # names neither country; the paragraph before it does.
+    answer = article_engine.ask("when did turkey and japan become strategic partners")
+    assert answer.quote.startswith("In 2013,") and answer.quote[slice(*answer.highlight)] == "2013"
+
+
 def test_capital_of_france_is_declined_with_closest_passages(article_engine):
     answer = article_engine.ask("What is the capital of France?")
     assert not answer.answered and answer.confidence == "none" and answer.highlight is None
@@ -26,7 +33,7 @@ def test_capital_of_france_is_declined_with_closest_passages(article_engine):
 
 
 def test_question_set_top1_and_abstention(article_engine):
-    """Measured: 92% top-1, 84% right and answered, 82% of unanswerable declined.
+    """Measured: 94% top-1, 84% right and answered, 82% of unanswerable declined.
 
     The issue's targets (95% right, 90% declined) are not met yet: see the README's
     evaluation section. These floors sit just under what the engine does today, far
@@ -43,6 +50,6 @@ def test_question_set_top1_and_abstention(article_engine):
     missed = sorted({q["question"] for q in answerable} - set(right))
     wrongly = sorted({q["question"] for q in unanswerable} - set(declined))
     top1 = [q for q in answerable if by_question[q["question"]].quote == q["gold"]]
-    assert len(top1) / len(answerable) >= 0.90
+    assert len(top1) / len(answerable) >= 0.92
     assert len(right) / len(answerable) >= 0.78, f"answered wrongly or declined: {missed}"
     assert len(declined) / len(unanswerable) >= 0.77, f"answered though not in the article: {wrongly}"
