@@ -35,7 +35,7 @@ class IndexParams:
     # in the sentence before far more often than in the one after. Measured on SQuAD
     # (P@1 of the whole ranking): centred window 0.789, preceding sentence only 0.792.
     lexical_before: int = 1
-    version: int = 4  # bump when the chunking or tokenizing code changes meaning
+    version: int = 5  # bump when the chunking, tokenizing or stored format changes meaning
 
     def to_dict(self) -> dict:
         return {
@@ -179,7 +179,8 @@ def embed_documents(
     sent_vecs = np.zeros((len(sentences), dim), dtype=np.float32)
     chunk_vecs = np.zeros((len(sentences), dim), dtype=np.float32)
     texts = chunk_texts(documents, sentences, params)
-    tokens: list[Tokens | None] = [None] * len(sentences)
+    tokens: list[Tokens | None] = [None] * len(sentences)  # fresh rows' token vectors
+    stored: dict[int, TokenVectors | None] = {}  # cached documents' token vectors, as stored
     fresh = [i for i, d in enumerate(documents) if d.sha256 not in cached]
     for i, doc in enumerate(documents):
         if doc.sha256 in cached and i in by_doc:
@@ -187,18 +188,35 @@ def embed_documents(
             old_s, old_c, old_t = cached[doc.sha256]
             if len(old_s) == len(rows):
                 sent_vecs[rows], chunk_vecs[rows] = old_s, old_c
-                for j, row in enumerate(rows):
-                    tokens[row] = old_t.of(j) if old_t is not None else None
+                stored[i] = old_t
             else:  # segmentation changed under us (new pysbd): embed this one again
                 fresh.append(i)
     rows = [r for i in sorted(set(fresh)) for r in by_doc.get(i, [])]
     _embed_rows(embedder, sentences, texts, rows, sent_vecs, chunk_vecs, tokens, progress)
-    # The model gives token vectors for all sentences or for none.
-    token_vectors = None
-    if all(t is not None for t in tokens):
-        token_vectors = TokenVectors.from_texts(tokens, tokens[0][0].shape[1] if tokens else dim)
+    token_vectors = _token_vectors(by_doc, stored, tokens, dim)
     corpus = Corpus(list(documents), sentences, sent_vecs, chunk_vecs, params, tokens=token_vectors)
     return corpus, len(set(fresh))
+
+
+def _token_vectors(
+    by_doc: dict[int, list[int]], stored: dict[int, TokenVectors | None], fresh: list[Tokens | None], dim: int
+) -> TokenVectors | None:
+    """All sentences' token vectors in row order (documents' rows are contiguous), or None.
+
+    The model gives token vectors for all sentences or for none.
+    """
+    parts = []
+    for i in sorted(by_doc):
+        if i in stored:
+            part = stored[i]
+        elif all(fresh[r] is not None for r in by_doc[i]):
+            part = TokenVectors.from_texts([fresh[r] for r in by_doc[i]], dim)
+        else:
+            part = None
+        if part is None:
+            return None
+        parts.append(part)
+    return TokenVectors.concat(parts, dim)
 
 
 def _embed_rows(embedder, sentences, chunks, rows, sent_vecs, chunk_vecs, tokens, progress) -> None:

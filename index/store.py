@@ -5,7 +5,8 @@ Layout of ``index_dir``::
     CURRENT                 name of the build folder in service (replaced atomically)
     build-<time>-<id>/      manifest.json, documents.json, sentences.faiss, chunks.faiss,
                             bm25-sentences/, bm25-chunks/, and, when the model gives
-                            token vectors, tokens.npy, token-ids.npy, token-offsets.npy
+                            token vectors, tokens.npy (int8), token-scales.npy,
+                            token-ids.npy, token-offsets.npy
 
 A build is written into a fresh folder and fsynced; only then does ``CURRENT`` change,
 with ``os.replace``. A crash at any point leaves the previous build in service, and a
@@ -142,7 +143,8 @@ def _write_build(corpus: Corpus, folder: Path) -> None:
         save_bm25(corpus.bm25_sentences, folder / "bm25-sentences")
         save_bm25(corpus.bm25_chunks, folder / "bm25-chunks")
     if corpus.tokens is not None:
-        np.save(folder / "tokens.npy", corpus.tokens.vectors)
+        np.save(folder / "tokens.npy", corpus.tokens.codes)
+        np.save(folder / "token-scales.npy", corpus.tokens.scales)
         np.save(folder / "token-ids.npy", corpus.tokens.ids)
         np.save(folder / "token-offsets.npy", corpus.tokens.offsets)
 
@@ -228,7 +230,7 @@ def load(index_dir: Path, manifest: dict) -> Corpus:
         tokens = None
         if (folder / "tokens.npy").is_file():
             tokens = TokenVectors(
-                np.load(folder / "tokens.npy"), np.load(folder / "token-ids.npy"), np.load(folder / "token-offsets.npy")
+                *(np.load(folder / f"{name}.npy") for name in ("tokens", "token-scales", "token-ids", "token-offsets"))
             )
         corpus = Corpus(
             documents,

@@ -37,9 +37,17 @@ Tokens = tuple[np.ndarray, np.ndarray]  # (t, d) unit vectors and their (t,) voc
 
 @dataclass(frozen=True)
 class TokenVectors:
-    """The token vectors of many texts in one array: text i owns rows offsets[i]:offsets[i+1]."""
+    """The token vectors of many texts in one array: text i owns rows offsets[i]:offsets[i+1].
 
-    vectors: np.ndarray  # (T, d) float16, unit rows; half precision halves the index on disk
+    Kept as int8 codes with one scale per token (a token's vector is ``codes * scale``):
+    half the size of float16 on disk and in memory, a quarter of float32. Token vectors
+    are most of an index (about 25 per sentence against one sentence vector), and the
+    ranking did not notice: SQuAD P@1 0.824 and the article's figures the same as with
+    float16.
+    """
+
+    codes: np.ndarray  # (T, d) int8
+    scales: np.ndarray  # (T,) float32
     ids: np.ndarray  # (T,) int32 vocabulary ids, for rarity weights
     offsets: np.ndarray  # (n + 1,) int64
 
@@ -49,21 +57,45 @@ class TokenVectors:
         offsets = np.zeros(len(per_text) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         if not per_text or offsets[-1] == 0:
-            return cls(np.zeros((0, dimension), np.float16), np.zeros(0, np.int32), offsets)
-        vectors = np.concatenate([v for v, _ in per_text]).astype(np.float16)
+            return cls(np.zeros((0, dimension), np.int8), np.zeros(0, np.float32), np.zeros(0, np.int32), offsets)
+        codes, scales = _quantize(np.concatenate([v for v, _ in per_text]))
         ids = np.concatenate([i for _, i in per_text]).astype(np.int32)
-        return cls(vectors, ids, offsets)
+        return cls(codes, scales, ids, offsets)
+
+    @classmethod
+    def concat(cls, parts: Sequence["TokenVectors"], dimension: int) -> "TokenVectors":
+        """The texts of all parts, in order; codes are copied as they are, never re-quantized."""
+        offsets = [np.zeros(1, np.int64)]
+        for part in parts:
+            offsets.append(part.offsets[1:] + offsets[-1][-1])
+        filled = [p for p in parts if len(p.ids)]  # an empty part's width may be the sentence dimension
+        if not filled:
+            return cls(np.zeros((0, dimension), np.int8), np.zeros(0, np.float32), np.zeros(0, np.int32), np.concatenate(offsets))
+        return cls(
+            np.concatenate([p.codes for p in filled]),
+            np.concatenate([p.scales for p in filled]),
+            np.concatenate([p.ids for p in filled]),
+            np.concatenate(offsets),
+        )
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
+    def vectors(self, picks: np.ndarray) -> np.ndarray:
+        """The float32 vectors of the tokens at ``picks``."""
+        return self.codes[picks].astype(np.float32) * self.scales[picks, None]
+
     def of(self, i: int) -> Tokens:
-        lo, hi = self.offsets[i], self.offsets[i + 1]
-        return self.vectors[lo:hi], self.ids[lo:hi]
+        lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
+        return self.vectors(np.arange(lo, hi)), self.ids[lo:hi]
 
     def select(self, rows: Sequence[int]) -> "TokenVectors":
         """The texts at ``rows``, in that order (a document's share, for the rebuild cache)."""
-        return TokenVectors.from_texts([self.of(int(r)) for r in rows], self.vectors.shape[1])
+        spans = [np.arange(self.offsets[r], self.offsets[r + 1]) for r in rows]
+        picks = np.concatenate(spans) if spans else np.zeros(0, np.int64)
+        offsets = np.zeros(len(spans) + 1, dtype=np.int64)
+        np.cumsum([len(span) for span in spans], out=offsets[1:])
+        return TokenVectors(self.codes[picks], self.scales[picks], self.ids[picks], offsets)
 
     def rarity(self) -> np.ndarray:
         """IDF per vocabulary id over these texts; ids beyond the array were never seen."""
@@ -74,6 +106,15 @@ class TokenVectors:
         pairs = np.unique(text_of * vocabulary + self.ids)  # each id once per text
         df = np.bincount((pairs % vocabulary).astype(np.int64), minlength=vocabulary)
         return _idf(df, len(self)).astype(np.float32)
+
+
+def _quantize(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric int8 per row: the largest component of each maps to ±127."""
+    vectors = np.asarray(vectors, np.float32)
+    peak = np.abs(vectors).max(axis=1)
+    scales = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    codes = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
+    return codes, scales
 
 
 def _idf(df: np.ndarray | int, n: int) -> np.ndarray:
@@ -118,7 +159,7 @@ def _best_per_row(q_vectors: np.ndarray, tokens: TokenVectors, rows: np.ndarray)
     if not filled.any():
         return out
     picks = np.concatenate([np.arange(a, b) for a, b in zip(lo[filled], hi[filled])])
-    similarity = q_vectors.astype(np.float32) @ tokens.vectors[picks].astype(np.float32).T
+    similarity = q_vectors.astype(np.float32) @ tokens.vectors(picks).T
     starts = np.concatenate([[0], np.cumsum(lengths[filled])[:-1]])
     out[:, filled] = np.maximum.reduceat(similarity, starts, axis=1)
     return out

@@ -20,11 +20,36 @@ def _one_hot(ids, dimension=8):
 
 def test_token_store_keeps_each_text_and_selects_in_order() -> None:
     store_ = TokenVectors.from_texts([_one_hot([1, 2]), _one_hot([]), _one_hot([3])], 8)
-    assert len(store_) == 3 and store_.vectors.dtype == np.float16
+    assert len(store_) == 3 and store_.codes.dtype == np.int8
     assert store_.of(0)[1].tolist() == [1, 2] and store_.of(1)[1].tolist() == [] and store_.of(2)[1].tolist() == [3]
     picked = store_.select([2, 0])
     assert [picked.of(i)[1].tolist() for i in range(2)] == [[3], [1, 2]]
     assert len(TokenVectors.from_texts([], 8)) == 0
+
+
+def test_int8_codes_keep_vectors_and_their_similarities() -> None:
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(50, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors[7] = 0.0  # a zero vector must not divide by zero
+    store_ = TokenVectors.from_texts([(vectors, np.arange(50, dtype=np.int32))], 384)
+    restored = store_.of(0)[0]
+    assert store_.codes.dtype == np.int8 and store_.codes.nbytes == vectors.size
+    assert np.abs(restored - vectors).max() < 0.01
+    assert np.all(restored[7] == 0)
+    cosines = vectors @ vectors.T
+    assert np.abs(restored @ restored.T - cosines).max() < 0.01
+
+
+def test_concatenating_stores_copies_codes_without_requantizing() -> None:
+    a = TokenVectors.from_texts([_one_hot([1, 2]), _one_hot([])], 8)
+    b = TokenVectors.from_texts([_one_hot([3])], 8)
+    empty = TokenVectors.from_texts([_one_hot([])], 16)  # an empty part of another width is fine
+    joined = TokenVectors.concat([a, empty, b], 8)
+    assert len(joined) == 4 and joined.offsets.tolist() == [0, 2, 2, 2, 3]
+    assert [joined.of(i)[1].tolist() for i in range(4)] == [[1, 2], [], [], [3]]
+    assert np.array_equal(joined.codes, np.concatenate([a.codes, b.codes]))
+    assert len(TokenVectors.concat([], 8)) == 0
 
 
 def test_rarity_counts_each_text_once() -> None:
@@ -119,7 +144,8 @@ def test_token_vectors_survive_saving_and_an_incremental_rebuild(seeds, tmp_path
     for new_row, old_row in zip(old_rows, range(len(first.corpus.sentences))):
         assert np.array_equal(again.corpus.tokens.of(new_row)[0], first.corpus.tokens.of(old_row)[0])
     loaded = Engine.open(seeds, tmp_path / "idx", HashingEmbedder()).corpus
-    assert np.array_equal(loaded.tokens.vectors, again.corpus.tokens.vectors)
+    assert np.array_equal(loaded.tokens.codes, again.corpus.tokens.codes)
+    assert np.array_equal(loaded.tokens.scales, again.corpus.tokens.scales)
     assert np.array_equal(loaded.tokens.offsets, again.corpus.tokens.offsets)
 
 
