@@ -89,14 +89,25 @@ def sentence_kinds(sentence: str) -> int:
     return mask
 
 
+_PATTERNS = {Kind.TIME: _TIME, Kind.QUANTITY: _QUANTITY, Kind.PERSON: _PERSON, Kind.PLACE: _PLACE}
+
+
+# Words a span is found by ("in", "from", "city of") that say nothing about what it is.
+_LINKS = stems("in at from near to across into the of a an until till by since between before after during through early late mid")
+
+
+def _span_stems(span: str) -> frozenset[str]:
+    return stems(span) - _LINKS
+
+
 def offers_new(kind: Kind, sentence: str, question_stems: frozenset[str]) -> bool:
     """Whether the sentence holds something of this kind that the question does not already say.
 
     "Where is Expo 2025?" is not answered by "... will participate in Expo 2025": the
     only place there is the one asked about. ``question_stems`` is ``lexical.stems`` of
-    the question. On SQuAD this made the answer kind a
-    slightly better signal (P@1 +0.001 at the same weight); it matters most on small
-    corpora where one sentence repeats the question's own words.
+    the question. On SQuAD this made the answer kind a slightly better signal (P@1
+    +0.001 at the same weight); it matters most in a small corpus, where one sentence
+    often repeats the question's own words.
     """
     return any(span - question_stems for span in _span_stems_of(kind, sentence))
 
@@ -111,19 +122,8 @@ def _span_stems_of(kind: Kind, sentence: str) -> tuple[frozenset[str], ...]:
     return tuple(_span_stems(m.group(0)) for m in pattern.finditer(text))
 
 
-# Words a span is found by ("in", "from", "city of") that say nothing about what it is.
-_LINKS = stems("in at from near to across into the of a an until till by since between before after during through early late mid")
-
-
-def _span_stems(span: str) -> frozenset[str]:
-    return stems(span) - _LINKS
-
-
 def kind_masks(sentences: list[str]) -> np.ndarray:
     return np.fromiter((sentence_kinds(s) for s in sentences), dtype=np.uint8, count=len(sentences))
-
-
-_PATTERNS = {Kind.TIME: _TIME, Kind.QUANTITY: _QUANTITY, Kind.PERSON: _PERSON, Kind.PLACE: _PLACE}
 
 
 def highlight(kind: Kind, quote: str, question_stems: frozenset[str] = frozenset()) -> tuple[int, int] | None:
