@@ -223,6 +223,8 @@ def _embed_rows(embedder, sentences, chunks, rows, sent_vecs, chunk_vecs, tokens
     batch = 256
     total = 2 * len(rows)
     done = 0
+    if progress and rows:
+        progress("embedding", 0, total)  # before the first batch, so a bar's clock starts with the work
     for lo in range(0, len(rows), batch):
         part = rows[lo : lo + batch]
         vectors, per_text = embedder.encode_with_tokens([sentences[r].text for r in part])

@@ -141,6 +141,16 @@ def test_failed_rebuild_keeps_the_old_index_serving(engine, seeds, monkeypatch):
     assert all(d.path != "new.txt" for d in engine.documents())
 
 
+def test_rebuild_progress_starts_at_zero_and_ends_at_the_total(seeds, tmp_path):
+    engine = Engine.open(seeds, tmp_path / "idx", HashingEmbedder())
+    (seeds / "sake.txt").write_text("Sake is brewed from polished rice. It is served warm or cold.", encoding="utf-8")
+    calls = []
+    engine.rebuild(progress=lambda stage, done, total: calls.append((stage, done, total)))
+    embedding = [(done, total) for stage, done, total in calls if stage == "embedding"]
+    assert embedding[0] == (0, 4) and embedding[-1] == (4, 4)  # two new sentences, each alone and in its window
+    assert all(a[0] <= b[0] for a, b in zip(embedding, embedding[1:]))
+
+
 def test_confidence_words_follow_the_bands():
     from index.engine import confidence_words
 
