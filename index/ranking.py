@@ -46,7 +46,9 @@ class Weights:
     the article keeps its 92%. The sentence and window cosines add nothing once token
     matching is in (their best weight was 0 on both halves): the token vectors come
     from the same model and say more. They still pick the shortlist and feed the
-    confidence.
+    confidence. With the later context across paragraphs and the answer-kind check the
+    figures are 0.824 (halves 0.758, 0.877) and 94%; ``bench/ablation.py`` reproduces
+    them, each part taken out in turn, and the token weight SQuAD preferred.
     """
 
     token_match: float = 1.5
