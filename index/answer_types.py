@@ -73,23 +73,23 @@ def question_kind(question: str) -> Kind:
     return Kind.OTHER
 
 
+_PATTERNS = {Kind.TIME: _TIME, Kind.QUANTITY: _QUANTITY, Kind.PERSON: _PERSON, Kind.PLACE: _PLACE}
+
+
+def _searched(kind: Kind, sentence: str) -> str:
+    """Where to look for a kind: names skip the sentence's first word, capitalised whatever it is."""
+    if kind is Kind.PERSON:
+        return sentence.split(" ", 1)[1] if " " in sentence else ""
+    return sentence
+
+
 def sentence_kinds(sentence: str) -> int:
     """A bit mask of the answer kinds the sentence can supply (bit ``1 << kind``)."""
     mask = 0
-    if _TIME.search(sentence):
-        mask |= 1 << Kind.TIME
-    if _QUANTITY.search(sentence):
-        mask |= 1 << Kind.QUANTITY
-    # Skip the sentence's first word: it is capitalised whatever it is.
-    rest = sentence.split(" ", 1)[1] if " " in sentence else ""
-    if _PERSON.search(rest):
-        mask |= 1 << Kind.PERSON
-    if _PLACE.search(sentence):
-        mask |= 1 << Kind.PLACE
+    for kind, pattern in _PATTERNS.items():
+        if pattern.search(_searched(kind, sentence)):
+            mask |= 1 << kind
     return mask
-
-
-_PATTERNS = {Kind.TIME: _TIME, Kind.QUANTITY: _QUANTITY, Kind.PERSON: _PERSON, Kind.PLACE: _PLACE}
 
 
 # Words a span is found by ("in", "from", "city of") that say nothing about what it is.
@@ -118,8 +118,7 @@ def _span_stems_of(kind: Kind, sentence: str) -> tuple[frozenset[str], ...]:
     pattern = _PATTERNS.get(kind)
     if pattern is None:
         return ()
-    text = sentence.split(" ", 1)[1] if kind is Kind.PERSON and " " in sentence else sentence
-    return tuple(_span_stems(m.group(0)) for m in pattern.finditer(text))
+    return tuple(_span_stems(m.group(0)) for m in pattern.finditer(_searched(kind, sentence)))
 
 
 def kind_masks(sentences: list[str]) -> np.ndarray:

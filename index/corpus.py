@@ -140,13 +140,15 @@ def chunk_texts(documents: Sequence[Document], sentences: Sequence[Sentence], pa
 
 def lexical_windows(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams) -> list[str]:
     """Each sentence with the ``lexical_before`` sentences before it in its paragraph."""
-    out = []
-    for i, s in enumerate(sentences):
-        lo = i
-        while lo > 0 and i - lo < params.lexical_before and _same_paragraph(sentences[lo - 1], s):
-            lo -= 1
-        out.append(documents[s.doc].text[sentences[lo].start : s.end])
-    return out
+    return [lexical_window(documents, sentences, params, i) for i in range(len(sentences))]
+
+
+def lexical_window(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams, i: int) -> str:
+    s = sentences[i]
+    lo = i
+    while lo > 0 and i - lo < params.lexical_before and _same_paragraph(sentences[lo - 1], s):
+        lo -= 1
+    return documents[s.doc].text[sentences[lo].start : s.end]
 
 
 def _same_paragraph(a: Sentence, b: Sentence) -> bool:

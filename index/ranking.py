@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .answer_types import Kind, offers_new, question_kind
-from .corpus import Corpus
+from .corpus import Corpus, lexical_window
 from .lexical import bm25_scores, content_words, soft_coverage, stems, tokenize
 from .tokens import Tokens, token_match
 
@@ -152,14 +152,6 @@ def _scale(values: np.ndarray) -> np.ndarray:
     return (values - lo) / (hi - lo)
 
 
-def _window(corpus: Corpus, row: int) -> str:
-    """The sentence and the one before it in its paragraph: where its words are looked for."""
-    s = corpus.sentences[row]
-    if row > 0 and corpus.sentences[row - 1].doc == s.doc and corpus.sentences[row - 1].paragraph == s.paragraph:
-        return f"{corpus.sentences[row - 1].text} {s.text}"
-    return s.text
-
-
 def candidates(corpus: Corpus, q_vec: np.ndarray, lexical: np.ndarray, scope: np.ndarray | None) -> np.ndarray:
     """Sentence rows worth scoring: all of them when few, else each signal's best."""
     n = len(corpus.sentences)
@@ -226,7 +218,9 @@ def rank(
     evidence = Evidence(
         dense_sentence=float(signals["dense_sentence"][best]),
         dense_chunk=float(signals["dense_chunk"][best]),
-        coverage=soft_coverage(corpus.bm25_chunks, words, _window(corpus, int(rows[best]))),
+        coverage=soft_coverage(
+            corpus.bm25_chunks, words, lexical_window(corpus.documents, corpus.sentences, corpus.params, int(rows[best]))
+        ),
         unknown=corpus.vocabulary.unknown_share(words),
         # Only dates and numbers are told apart reliably; a "where" question answered
         # "on Twitter" has no place name in it, and is still answered.
