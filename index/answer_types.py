@@ -53,7 +53,8 @@ _PERSON = re.compile(
 _PLACE = re.compile(
     # "from May to November" names no place: months and days are left out.
     rf"\b(?:in|at|from|near|to|across|into)\s+(?:the\s+)?(?!(?i:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]+"
-    r"|\b(?:city|country|capital|region|province|state|island|river|town|village|continent|border)\b",
+    # "the city of Osaka": the name after a place noun is the place ("which city" names only the noun).
+    r"|\b(?:city|country|capital|region|province|state|island|river|town|village|continent|border)\b(?:\s+of\s+[A-Z][a-z]+)?",
 )
 
 _QUESTION_PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
