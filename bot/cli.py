@@ -96,6 +96,19 @@ def main(argv: list[str] | None = None) -> int:
         return commands.dispatch(command, args, settings)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _reader_went_away()
+
+
+def _reader_went_away() -> int:
+    """The reader of our output closed it (``kizuna ask -k 9 ... | head -3``): stop quietly.
+
+    Output still buffered would fail again when the interpreter flushes it at exit, with
+    a second traceback, so standard output is pointed at /dev/null first. 141 is what a
+    shell reports for a program ended by SIGPIPE.
+    """
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 141
 
 
 def min_level(level: str) -> str:

@@ -155,3 +155,13 @@ def test_ask_stdin_without_json_prints_readable_answers(index_dir):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Q: when did relations begin?\n  > “Diplomatic relations began")
     assert "error: the question is empty" in result.stdout
+
+
+def test_a_reader_that_closes_early_ends_the_command_quietly(index_dir):
+    # As in `kizuna ask ... | head -1`: the pipe closes before the answer is written.
+    command = [str(KIZUNA), "ask", "--seeds", str(SEEDS), "--index-dir", str(index_dir), "-k", "5", "when did relations begin?"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env())
+    process.stdout.close()  # long before the model has loaded
+    _, stderr = process.communicate(timeout=300)
+    assert "Traceback" not in stderr.decode() and "BrokenPipe" not in stderr.decode()
+    assert process.returncode == 141
