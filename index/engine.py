@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import unicodedata
 from pathlib import Path
 from typing import Sequence
 
@@ -27,10 +28,20 @@ _CONTEXT_SENTENCES = 2
 
 
 def clean_question(question: str) -> str:
-    """The question with control characters and runs of white space removed."""
+    """The question in NFKC form, without invisible characters and runs of white space.
+
+    Phones and IMEs type full-width letters ("ｗｈｅｎ") and ligatures, and text pasted
+    from the web carries zero-width spaces and direction marks inside words: none of
+    them may change the answer. Invisible format characters are dropped (a zero-width
+    space splits no word); other control characters become spaces.
+    """
     if not isinstance(question, str):
         raise InvalidQuestion("the question must be text")
-    text = " ".join("".join(ch if ch.isprintable() else " " for ch in question).split())
+    text = "".join(
+        "" if unicodedata.category(ch) == "Cf" else ch if ch.isprintable() else " "
+        for ch in unicodedata.normalize("NFKC", question)
+    )
+    text = " ".join(text.split())
     if not text:
         raise InvalidQuestion("the question is empty")
     if len(text) > MAX_QUESTION_CHARS:

@@ -38,6 +38,14 @@ def test_hostile_text_is_just_a_question(engine):
     assert answer.passage is not None and answer.question.startswith("<@everyone>")
 
 
+def test_full_width_letters_and_invisible_characters_ask_the_same_question(engine):
+    plain = engine.ask("when did diplomatic relations begin")
+    for typed in ("ｗｈｅｎ ｄｉｄ ｄｉｐｌｏｍａｔｉｃ ｒｅｌａｔｉｏｎｓ ｂｅｇｉｎ", "when did dip\u200blomatic rela\u00adtions begin\u200f"):
+        answer = engine.ask(typed)
+        assert answer.question == "when did diplomatic relations begin"
+        assert answer.quote == plain.quote and answer.score == plain.score
+
+
 def test_answer_carries_source_offsets_and_context(engine, seeds):
     answer = engine.ask("diplomatic relations began 1924 Turkish mission")
     p = answer.passage
