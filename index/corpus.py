@@ -16,6 +16,7 @@ from .answer_types import kind_masks
 from .documents import Document
 from .embedder import Embedder
 from .lexical import Vocabulary, build_bm25
+from .modifiers import proper_words
 from .sentences import Sentence, split_document
 from .tokens import BEFORE_DISCOUNT, PARAGRAPH_BEFORE_DISCOUNT, Tokens, TokenVectors
 
@@ -69,6 +70,7 @@ class Corpus:
     before: np.ndarray = field(init=False)  # (n,) row of the sentence before in the document, or -1
     before_discount: np.ndarray = field(init=False)  # (n,) how much a word found only there counts
     rarity: np.ndarray = field(init=False)  # IDF per token id, for token matching
+    proper: frozenset[str] = field(init=False)  # words the corpus writes capitalised: names, demonyms
 
     def __post_init__(self) -> None:
         texts = [s.text for s in self.sentences]
@@ -97,6 +99,7 @@ class Corpus:
         if texts and self.bm25_chunks is None:
             self.bm25_chunks = build_bm25(lexical_windows(self.documents, self.sentences, self.params))
         self.vocabulary = Vocabulary.from_texts([d.title for d in self.documents] + texts)
+        self.proper = proper_words(texts)
 
     @property
     def dimension(self) -> int:

@@ -16,7 +16,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 # Words that carry no topic: a question word the corpus lacks matters, "when" or "had"
 # does not. English function words, question words, and the shorthand people type in
 # chat ("abt", "whats").
-_FUNCTION_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset(
+FUNCTION_WORDS = frozenset(STOPWORDS_EN_PLUS) | frozenset(
     "what when where who whom whose which why how did does do is are was were be been "
     "can could would should will shall may might must the a an of in on at to for from by "
     "with about into than then there their they them this that these those it its as and "
@@ -103,7 +103,7 @@ def soft_coverage(retriever: bm25s.BM25, words: Sequence[str], text: str) -> flo
 
 def _swapped_function_word(word: str) -> bool:
     """Whether the word is a function word with two neighbouring letters swapped ("whne")."""
-    return any(word[:i] + word[i + 1] + word[i] + word[i + 2 :] in _FUNCTION_WORDS for i in range(len(word) - 1))
+    return any(word[:i] + word[i + 1] + word[i] + word[i + 2 :] in FUNCTION_WORDS for i in range(len(word) - 1))
 
 
 def content_words(question: str, vocabulary: "Vocabulary | None" = None) -> list[str]:
@@ -112,7 +112,7 @@ def content_words(question: str, vocabulary: "Vocabulary | None" = None) -> list
     Given the corpus vocabulary, a word it does not know that is a mistyped function
     word ("whne", "waht") is dropped too, rather than taken for an unknown topic.
     """
-    words = [w for w in _WORD.findall(fold(question)) if w not in _FUNCTION_WORDS]
+    words = [w for w in _WORD.findall(fold(question)) if w not in FUNCTION_WORDS]
     if vocabulary is None:
         return words
     return [w for w in words if vocabulary.knows(w) or not _swapped_function_word(w)]

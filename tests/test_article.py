@@ -32,8 +32,15 @@ def test_capital_of_france_is_declined_with_closest_passages(article_engine):
     assert answer.passage is not None and len(answer.alternatives) == 3
 
 
+def test_a_near_miss_with_the_owners_swapped_is_declined(article_engine):
+    # Every word is in the 1924 sentence, but it is about the Turkish mission in Japan.
+    answer = article_engine.ask("when was the first japanese mission in turkey established")
+    assert not answer.answered and answer.quote == RELATIONS  # the closest passage, not an answer
+    assert article_engine.ask("when was the first turkish mission in japan established").answered
+
+
 def test_question_set_top1_and_abstention(article_engine):
-    """Measured: 94% top-1, 84% right and answered, 82% of unanswerable declined.
+    """Measured: 94% top-1, 84% right and answered, 86% of unanswerable declined.
 
     The issue's targets (95% right, 90% declined) are not met yet: see the README's
     evaluation section. These floors sit just under what the engine does today, far
@@ -52,4 +59,4 @@ def test_question_set_top1_and_abstention(article_engine):
     top1 = [q for q in answerable if by_question[q["question"]].quote == q["gold"]]
     assert len(top1) / len(answerable) >= 0.92
     assert len(right) / len(answerable) >= 0.78, f"answered wrongly or declined: {missed}"
-    assert len(declined) / len(unanswerable) >= 0.77, f"answered though not in the article: {wrongly}"
+    assert len(declined) / len(unanswerable) >= 0.81, f"answered though not in the article: {wrongly}"
