@@ -60,6 +60,16 @@ async def twice(interaction: discord.Interaction) -> None:
         interaction.client.errors.put_nowait(exc)  # type: ignore[attr-defined]
 
 
+@app_commands.command(description="Pick one of as many choices as the number typed.")
+async def pick(interaction: discord.Interaction, item: str) -> None:
+    await interaction.response.send_message(f"picked {item}")
+
+
+@pick.autocomplete("item")
+async def pick_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=f"item {i}", value=str(i)) for i in range(int(current or 0))]
+
+
 @app_commands.command(description="Guild-only ping.")
 async def ping(interaction: discord.Interaction) -> None:
     await interaction.response.send_message("pong")
@@ -74,7 +84,7 @@ class TinyBot(commands.AutoShardedBot):
         self.seen: list[discord.Message] = []
 
     async def setup_hook(self) -> None:
-        for command in (ask, reindex, slow, twice):
+        for command in (ask, reindex, slow, twice, pick):
             self.tree.add_command(command)
         guild = discord.Object(int(self.sd.guild_id))
         self.tree.add_command(ping, guild=guild)
@@ -120,12 +130,12 @@ async def test_login_ready_and_sync(sd: DiscordStandIn, bot: TinyBot) -> None:
     assert guild is not None and guild.get_channel(int(sd.channel_id)) is not None
     assert guild.default_role.permissions.send_messages
     names = {c["name"]: c for c in sd.registered_commands}
-    assert set(names) == {"ask", "reindex", "slow", "twice", "ping"}
+    assert set(names) == {"ask", "reindex", "slow", "twice", "pick", "ping"}
     assert names["reindex"]["default_member_permissions"] == str(Permissions.MANAGE_GUILD)
     assert names["ping"]["guild_id"] == sd.guild_id
     assert all(c["application_id"] == sd.application_id and c["id"] and c["version"] for c in names.values())
     fetched = await bot.tree.fetch_commands()
-    assert {c.name for c in fetched} == {"ask", "reindex", "slow", "twice"}
+    assert {c.name for c in fetched} == {"ask", "reindex", "slow", "twice", "pick"}
 
 
 async def test_wrong_token_is_login_failure(sd: DiscordStandIn) -> None:
@@ -216,6 +226,17 @@ async def test_double_ack_is_rejected(sd: DiscordStandIn, bot: TinyBot) -> None:
     assert isinstance(error, discord.HTTPException) and (error.status, error.code) == (400, 40060)
     assert it.original is not None and it.original["content"] == "first"
     assert any(c.method == "GET" and c.path.endswith(f"/{it.token}/messages/@original") for c in sd.calls)
+
+
+async def test_autocomplete_gets_choices_within_discords_limits(sd: DiscordStandIn, bot: TinyBot) -> None:
+    it = await sd.type_in_option("pick", {"item": "3"}, focused="item")
+    await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
+    assert it.callback_type == 8 and [c["value"] for c in it.callback_data["choices"]] == ["0", "1", "2"]
+    it = await sd.type_in_option("pick", {"item": "26"}, focused="item")  # Discord takes 25 at most
+    call = await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
+    assert call.status == 400 and call.response["code"] == 50035 and it.acknowledged_at is None
+    with pytest.raises(ValueError, match="without autocomplete"):
+        await sd.type_in_option("ask", {"question": "wh"}, focused="question")
 
 
 async def test_permission_filtered_command(sd: DiscordStandIn, bot: TinyBot) -> None:

@@ -146,6 +146,27 @@ class _Events:
             return it
         return await self._deliver(it)
 
+    async def type_in_option(self, name: str, typed: dict[str, Any], focused: str, *,
+                             user: dict[str, Any] | None = None, guild: bool = True,
+                             locale: str = "en-US") -> SentInteraction:
+        """A user types in an option that has autocomplete: Discord sends what is typed so far.
+
+        ``typed`` holds every option filled in yet (partial, unvalidated, as Discord sends
+        them); ``focused`` is the one the cursor is in, whose suggestions are asked for.
+        """
+        user = user or self.member_user
+        cmd = self._command(name, guild)
+        spec = {o["name"]: o for o in cmd.get("options") or []}
+        if not spec.get(focused, {}).get("autocomplete"):
+            raise ValueError(f"/{name} {focused}: Discord asks no suggestions for an option without autocomplete")
+        options = [{"name": n, "type": spec[n]["type"], "value": v, **({"focused": True} if n == focused else {})}
+                   for n, v in typed.items()]
+        data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": options}
+        if cmd.get("guild_id"):
+            data["guild_id"] = cmd["guild_id"]
+        it = self._interaction(4, data, user, self.permissions_of(user), guild, locale)
+        return await self._deliver(it)
+
     async def click_button(self, message: dict[str, Any], custom_id: str, *, user: dict[str, Any] | None = None,
                            values: list[str] | None = None, permissions: int | None = None,
                            locale: str = "en-US") -> SentInteraction:

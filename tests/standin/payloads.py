@@ -41,6 +41,23 @@ def _invalid_message(body: dict[str, Any], files: list[str], edit: bool = False)
     return None
 
 
+def _invalid_choices(data: dict[str, Any]) -> dict[str, Any] | None:
+    """An autocomplete answer (callback type 8): at most 25 choices, names and string values 1-100 long."""
+    choices = data.get("choices")
+    if not isinstance(choices, list):
+        return _error(50035, "Invalid Form Body", _form_error("data.choices", "BASE_TYPE_REQUIRED", "This field is required"))
+    if len(choices) > 25:
+        return _error(50035, "Invalid Form Body", _form_error(
+            "data.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."))
+    for i, choice in enumerate(choices):
+        for key in ("name", "value"):
+            value = choice.get(key)
+            if isinstance(value, str) and not 1 <= len(value) <= 100 or value is None:
+                return _error(50035, "Invalid Form Body", _form_error(
+                    f"data.choices.{i}.{key}", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."))
+    return None
+
+
 def _apply_edit(msg: dict[str, Any], body: dict[str, Any]) -> None:
     for key in ("content", "embeds", "components"):
         if key in body:

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from .model import API, EPHEMERAL, GATEWAY_HOSTS, LOADING, Call, Permissions, SentInteraction, _error, _form_error
-from .payloads import _apply_edit, _invalid_message
+from .payloads import _apply_edit, _invalid_choices, _invalid_message
 
 log = logging.getLogger(__package__)  # "standin", the name it logged under as a single module
 
@@ -154,8 +154,14 @@ class _Rest:
         if call.time - it.sent_at > self.ack_deadline:
             return 404, _error(10062, "Unknown interaction")
         kind, data = int(call.json["type"]), call.json.get("data") or {}
+        if (kind == 8) != (it.type == 4):  # autocomplete is answered with choices, and only so
+            return 400, _error(50035, "Invalid Form Body", _form_error("type", "BASE_TYPE_CHOICES", "Value must be one of valid response types."))
         if kind in (4, 7):
             error = _invalid_message(data, call.files, edit=kind == 7)
+            if error:
+                return 400, error
+        if kind == 8:
+            error = _invalid_choices(data)
             if error:
                 return 400, error
         it.acknowledged_at, it.callback_type, it.callback_data = call.time, kind, data
