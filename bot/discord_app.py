@@ -62,12 +62,13 @@ class Asker:
 
     def __init__(self, engine: Any, k: int, max_batch: int = 32, max_wait: float = 0.003) -> None:
         self.engine, self.k, self.max_batch, self.max_wait = engine, k, max_batch, max_wait
-        self._pending: list[tuple[str, asyncio.Future[Answer]]] = []
+        self._pending: list[tuple[str, str | None, asyncio.Future[Answer]]] = []
         self._worker: asyncio.Task[None] | None = None
 
-    async def ask(self, question: str) -> Answer:
+    async def ask(self, question: str, document: str | None = None) -> Answer:
+        """The answer, searching only ``document`` (a path in the seeds folder) when given."""
         fut: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._pending.append((question, fut))
+        self._pending.append((question, document, fut))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain(), name="kizuna-asker")
         return await fut
@@ -77,10 +78,10 @@ class Asker:
         while self._pending:
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
             try:
-                results = await asyncio.to_thread(self._answer_all, [q for q, _ in batch])
+                results = await asyncio.to_thread(self._answer_all, [(q, d) for q, d, _ in batch])
             except BaseException as exc:  # keep the worker alive; the callers get the error
                 results = [exc] * len(batch)
-            for (_, fut), result in zip(batch, results):
+            for (_, _, fut), result in zip(batch, results):
                 if fut.done():
                     continue
                 if isinstance(result, BaseException):
@@ -88,17 +89,17 @@ class Asker:
                 else:
                     fut.set_result(result)
 
-    def _answer_all(self, questions: list[str]) -> list[Answer | BaseException]:
-        """Runs in a thread. One bad question must not fail the rest of its batch."""
+    def _answer_all(self, questions: list[tuple[str, str | None]]) -> list[Answer | BaseException]:
+        """Runs in a thread. One bad question (or document) must not fail the rest of its batch."""
         if len(questions) > 1:
             try:
-                return list(self.engine.ask_many([(q, None) for q in questions], k=self.k))
+                return list(self.engine.ask_many(questions, k=self.k))
             except KizunaError:
                 pass  # fall through and find which one it was
         out: list[Answer | BaseException] = []
-        for q in questions:
+        for question, document in questions:
             try:
-                out.append(self.engine.ask(q, k=self.k))
+                out.append(self.engine.ask(question, k=self.k, document=document))
             except Exception as exc:
                 out.append(exc)
         return out

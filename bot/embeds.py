@@ -228,7 +228,7 @@ def help_text(titles: Iterable[str], questions: Iterable[str] = ()) -> str:
         "answers, with where it comes from.\n\n"
         + ("**Documents**\n" + "\n".join(f"• {t}" for t in titles) + "\n\n" if titles else "")
         + "**Ways to ask**\n"
-        "• `/ask` with your question (1–300 characters)\n"
+        "• `/ask` with your question (1–300 characters); `document:` searches one document only\n"
         "• mention me with a question, or reply to one of my answers\n"
         "• send me a direct message\n\n"
         "**Examples**\n" + "\n".join(examples) + "\n\n"

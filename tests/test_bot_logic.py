@@ -9,10 +9,10 @@ import discord
 import pytest
 
 from bot.cogs.admin import Progress, progress_text, report_text
-from bot.cogs.ask import AnswerCache, strip_mentions
+from bot.cogs.ask import AnswerCache, document_choices, resolve_document, strip_mentions
 from bot.discord_app import Asker, Cooldown, create_bot, expected_error_text
 from bot.settings import Settings
-from index.answer import BuildReport
+from index.answer import BuildReport, DocumentInfo
 from index.errors import IndexBuildError, InvalidQuestion, RebuildInProgress
 from test_bot_fakes import FakeEngine
 
@@ -79,6 +79,29 @@ def test_answer_cache_is_bounded() -> None:
     a = FakeEngine().ask("q?")
     k1, k2, k3 = cache.put(a), cache.put(a), cache.put(a)
     assert len(k1) == 16 and cache.get(k1) is None and cache.get(k3) is a and len(cache) == 2
+
+
+def test_document_suggestions_keep_to_discords_limits() -> None:
+    docs = [DocumentInfo(f"notes/{i:02}.md", f"Meeting notes {i}", "", 3, 1) for i in range(40)]
+    docs.append(DocumentInfo("x" * 101 + ".md", "A file with a very long path", "2024-05-01", 3, 1))
+    docs.append(DocumentInfo("tea.md", "Tea " + "very " * 30 + "long", "2024-05-01", 3, 1))
+    assert len(document_choices(docs, "")) == 25  # Discord shows 25 at most
+    assert [c.value for c in document_choices(docs, "NOTES 3")] == ["notes/03.md", "notes/30.md", "notes/31.md",
+                                                                    "notes/32.md", "notes/33.md", "notes/34.md",
+                                                                    "notes/35.md", "notes/36.md", "notes/37.md",
+                                                                    "notes/38.md", "notes/39.md"]
+    assert document_choices(docs, "very long path") == []  # a value over 100 characters cannot be offered
+    (tea,) = document_choices(docs, "tea")
+    assert len(tea.name) == 100 and tea.name.startswith("2024-05-01 · Tea very") and tea.value == "tea.md"
+
+
+def test_a_typed_document_name_resolves_to_its_path() -> None:
+    docs = [DocumentInfo("a/tea.md", "Tea", "", 3, 1), DocumentInfo("b/tea.md", "Tea", "", 3, 1),
+            DocumentInfo("coffee.md", "Coffee", "", 3, 1)]
+    assert resolve_document(docs, "coffee.md") == "coffee.md"
+    assert resolve_document(docs, " COFFEE ") == "coffee.md"  # the title, any case
+    assert resolve_document(docs, "Tea") == "Tea"  # two documents have that title: the engine refuses it
+    assert resolve_document(docs, "") is None and resolve_document(docs, None) is None
 
 
 def test_strip_mentions() -> None:

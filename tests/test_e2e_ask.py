@@ -1,14 +1,16 @@
 """End-to-end: /ask, its buttons, mentions, replies, DMs, /sources and /help on the article."""
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from typing import Any, AsyncIterator
 
 import pytest
 
 from bot import embeds
 from standin import DiscordStandIn
-from test_e2e_harness import QUOTE_1924, ask, running_bot
+from test_e2e_harness import QUOTE_1924, SEEDS, ask, bot_embedder, open_engine, running_bot  # noqa: F401 (fixture)
 
 QUESTION = "When did diplomatic relations between Turkey and Japan begin?"
 EPHEMERAL = 1 << 6
@@ -162,3 +164,39 @@ async def test_the_bot_resumes_after_the_gateway_drops(live: Any) -> None:
     await sd.wait_for_resume(timeout=15)
     _, body = await ask(sd, QUESTION)
     assert QUOTE_1924 in body["embeds"][0]["description"].replace("**", "")
+
+
+TEA = "# Tea in Japan\n\nMatcha is whisked with a bamboo whisk. Gyokuro is grown in shade for three weeks.\n"
+
+
+async def suggestions(sd: DiscordStandIn, typed: str) -> list[dict[str, Any]]:
+    """What Discord shows a member typing ``typed`` into /ask's document option."""
+    it = await sd.type_in_option("ask", {"question": "when", "document": typed}, focused="document")
+    await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
+    assert it.callback_type == 8  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
+    return it.callback_data["choices"]
+
+
+async def test_ask_can_be_held_to_one_document_picked_from_suggestions(bot_embedder: Any, tmp_path: Any) -> None:  # noqa: F811
+    (tmp_path / "seeds").mkdir()
+    shutil.copy(next(SEEDS.glob("*.txt")), tmp_path / "seeds")
+    (tmp_path / "seeds" / "tea.md").write_text(TEA, encoding="utf-8")
+    async with running_bot(open_engine(bot_embedder, tmp_path)) as (sd, _):
+        assert [c["value"] for c in await suggestions(sd, "TEA")] == ["tea.md"]  # by title, any case
+        assert len(await suggestions(sd, "")) == 2
+        assert await suggestions(sd, "no such thing") == []
+        (article,) = await suggestions(sd, "turkey")
+        assert article["name"].startswith("2022-01-09 · The foreign ministers") and len(article["name"]) <= 100
+        assert article["value"] == next(SEEDS.glob("*.txt")).name
+
+        _, body = await ask(sd, QUESTION)
+        assert QUOTE_1924 in body["embeds"][0]["description"].replace("**", "")
+        for held_to in ("tea.md", "Tea in Japan"):  # the suggestion's value, or the title typed out
+            _, body = await ask(sd, QUESTION, document=held_to)
+            text = json.dumps(body["embeds"])
+            assert "Diplomatic relations" not in text and "Tea in Japan" in text
+
+        it = await sd.send_slash("ask", {"question": QUESTION, "document": "coffee.md"})
+        call = await sd.wait_for("POST", rf"/webhooks/{sd.application_id}/{it.token}")
+        assert call.json["flags"] & EPHEMERAL
+        assert "don't have that document" in call.json["embeds"][0]["description"] and "tea.md" in call.json["embeds"][0]["description"]

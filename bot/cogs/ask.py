@@ -111,6 +111,49 @@ def cooldown_embed(retry_after: float) -> discord.Embed:
     )
 
 
+# Discord's limits on autocomplete: 25 choices, each name and string value 1-100 characters.
+MAX_CHOICES = 25
+MAX_CHOICE = 100
+
+
+def document_choices(documents: list[Any], typed: str) -> list[app_commands.Choice[str]]:
+    """The documents whose title or path contains what the member has typed so far.
+
+    The value is the path, which is what the engine searches by; a path too long to be
+    a choice value can still be typed in full.
+    """
+    needle = typed.casefold().strip()
+    choices = []
+    for doc in documents:
+        if needle and needle not in doc.title.casefold() and needle not in doc.path.casefold():
+            continue
+        if not 1 <= len(doc.path) <= MAX_CHOICE:
+            continue
+        # The date first: a long title is cut at 100 characters, and the date must survive.
+        label = f"{doc.date} · {doc.title or doc.path}" if doc.date else doc.title or doc.path
+        choices.append(app_commands.Choice(name=embeds.truncate(label, MAX_CHOICE), value=doc.path))
+        if len(choices) == MAX_CHOICES:
+            break
+    return choices
+
+
+def resolve_document(documents: list[Any], typed: str | None) -> str | None:
+    """The path of the document a member named: its path, or its title in any case.
+
+    Discord lets a member send their own text instead of picking a suggestion; an
+    unknown name is passed on for the engine to refuse with the list of documents.
+    """
+    if typed is None or not typed.strip():
+        return None
+    typed = typed.strip()
+    for doc in documents:
+        if typed == doc.path:
+            return doc.path
+    folded = typed.casefold()
+    matches = [d.path for d in documents if folded in (d.path.casefold(), d.title.casefold())]
+    return matches[0] if len(matches) == 1 else typed
+
+
 def strip_mentions(content: str, user_id: int) -> str:
     """The question without the bot's own mention(s)."""
     return re.sub(rf"<@!?{user_id}>", " ", content).strip()
@@ -142,9 +185,11 @@ class Ask(commands.Cog):
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="Your question about the documents (1–300 characters)",
-                           private="Only you see the answer (default: everyone in the channel)")
+                           private="Only you see the answer (default: everyone in the channel)",
+                           document="Search only this document (start typing its title)")
     async def ask(self, interaction: discord.Interaction,
-                  question: app_commands.Range[str, 1, MAX_QUESTION], private: bool = False) -> None:
+                  question: app_commands.Range[str, 1, MAX_QUESTION], private: bool = False,
+                  document: str | None = None) -> None:
         """Ask a question; I quote the sentence from the documents that answers it."""
         # Only cheap checks before the acknowledgement: Discord allows 3 seconds.
         wait = self.bot.cooldown.retry_after(interaction.user.id)
@@ -158,7 +203,8 @@ class Ask(commands.Cog):
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
         try:
-            answer = await self.bot.asker.ask(question)
+            path = resolve_document(self.bot.engine.documents(), document) if document else None
+            answer = await self.bot.asker.ask(question, path)
         except KizunaError as exc:
             from bot.discord_app import expected_error_text, send_ephemeral  # avoid a cycle
             await send_ephemeral(interaction, embeds.info_embed(
@@ -166,6 +212,13 @@ class Ask(commands.Cog):
             return
         embed, view = self.render(answer)
         await interaction.edit_original_response(embed=embed, view=view)
+
+    @ask.autocomplete("document")
+    async def ask_document(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        try:
+            return document_choices(self.bot.engine.documents(), current)
+        except KizunaError:  # no index yet: no suggestions, and /ask itself will say why
+            return []
 
     # -- questions as messages ------------------------------------------------------
 
