@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from typing import Any
 
@@ -44,6 +46,11 @@ async def run_bot(settings: Settings, engine: Any, *,
     if not token:
         return _fail(NO_TOKEN)
     bot = create_bot(settings, engine, connector=connector)
+    loop = asyncio.get_running_loop()
+    # A service manager (systemd, Docker) stops the bot with SIGTERM: close the gateway
+    # properly, so Discord shows it offline at once instead of after a missed heartbeat.
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # Windows; not the main thread
+        loop.add_signal_handler(signal.SIGTERM, lambda: _stop(bot))
     try:
         async with bot:
             await bot.start(token)
@@ -54,7 +61,15 @@ async def run_bot(settings: Settings, engine: Any, *,
         return _fail(NO_INTENT)
     except (aiohttp.ClientError, OSError) as exc:
         return _fail(f"Could not reach Discord: {type(exc).__name__}. Check the network.")
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.remove_signal_handler(signal.SIGTERM)
     return 0
+
+
+def _stop(bot: Any) -> None:
+    log.info("Stopping on SIGTERM")
+    asyncio.get_running_loop().create_task(bot.close())
 
 
 def run(settings: Settings, engine: Any) -> int:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
+import signal
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -126,10 +128,12 @@ async def test_login_and_instant_guild_sync(article_engine: Any) -> None:
         cmds = {c["name"]: c for c in sd.registered_commands}
         assert set(cmds) == {"ask", "sources", "reindex", "help"}
         assert all(c.get("guild_id") == sd.guild_id for c in cmds.values())
-        question, private = cmds["ask"]["options"]
+        question, private, document = cmds["ask"]["options"]
         assert (question["name"], question["type"], question["required"]) == ("question", 3, True)
         assert (question["min_length"], question["max_length"]) == (1, 300)
         assert (private["name"], private["type"], private.get("required", False)) == ("private", 5, False)
+        assert (document["name"], document["type"], document.get("required", False)) == ("document", 3, False)
+        assert document["autocomplete"] is True
         assert int(cmds["reindex"]["default_member_permissions"]) == Permissions.MANAGE_GUILD
         assert cmds["ask"]["default_member_permissions"] is None
         assert all(1 <= len(c["description"]) <= 100 for c in cmds.values())
@@ -165,6 +169,23 @@ async def test_a_rejected_token_exits_1_without_printing_it(article_engine: Any,
     err = capsys.readouterr().err
     assert code == 1 and "rejected the bot token" in err
     assert bad not in err and all(bad not in r.getMessage() for r in caplog.records)
+
+
+async def test_sigterm_closes_the_gateway_cleanly_and_exits_0(article_engine: Any) -> None:
+    sd = DiscordStandIn()
+    await sd.start()
+    # Should run_bot not take SIGTERM, this keeps it from ending pytest: the test times out instead.
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        settings = Settings(discord_token=sd.token, guild_id=int(sd.guild_id))
+        task = asyncio.create_task(run_bot(settings, article_engine, connector=sd.connector()))
+        await sd.wait_ready(commands=True)
+        os.kill(os.getpid(), signal.SIGTERM)
+        code = await asyncio.wait_for(task, 10)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        await sd.stop()
+    assert code == 0 and sd.gateway_closes == [1000]  # a normal close, not a dropped connection
 
 
 async def test_no_token_explains_how_to_set_one(article_engine: Any, capsys: pytest.CaptureFixture) -> None:

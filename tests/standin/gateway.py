@@ -58,7 +58,14 @@ class _Gateway:
         self.gateway_hosts.append(request.host.split(":")[0])
         conn = len(self.gateway_hosts)
         await self._send(ws, {"op": 10, "d": {"heartbeat_interval": int(self.heartbeat_interval * 1000)}})
-        async for msg in ws:
+        while True:
+            msg = await ws.receive()
+            if msg.type is aiohttp.WSMsgType.CLOSE:  # the code the bot closed with, as Discord sees it
+                self.gateway_closes.append(int(msg.data))
+                break
+            if msg.type in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+                self.gateway_closes.append(None)  # dropped without a close frame
+                break
             if msg.type is not aiohttp.WSMsgType.TEXT:
                 continue
             frame = json.loads(msg.data)

@@ -74,6 +74,7 @@ class DiscordStandIn(_Rest, _Events, _Gateway, _Payloads):
         self._heartbeat_conn: list[int] = []
         self.identify: dict[str, Any] | None = None
         self.resumes = 0
+        self.gateway_closes: list[int | None] = []  # each gateway socket's close code from the bot; None if dropped
         self._resumes_at_drop = 0
         self._commands: dict[str | None, list[dict[str, Any]]] = {}
         self._dm_channels: dict[str, dict[str, Any]] = {}
