@@ -115,6 +115,15 @@ async def test_mention_then_reply_to_the_answer(live: Any) -> None:
     assert "Hayashi" in reply["embeds"][0]["description"] + str(reply["embeds"][0].get("fields"))
 
 
+async def test_other_mentions_in_a_question_read_as_names(live: Any) -> None:
+    sd, _ = live
+    n = len(sd.calls)
+    msg = await sd.send_message(f"<@{sd.bot_user_id}> when did <@{sd.admin_user['id']}>'s relations begin?",
+                                mentions=[sd.admin_user])
+    title = (await _bot_reply_to(sd, msg, n))["embeds"][0]["title"]
+    assert "@Admin's relations" in title and "<@" not in title
+
+
 async def test_a_bare_mention_gets_help_and_others_are_ignored(live: Any) -> None:
     sd, _ = live
     n = len(sd.calls)

@@ -159,6 +159,23 @@ def strip_mentions(content: str, user_id: int) -> str:
     return re.sub(rf"<@!?{user_id}>", " ", content).strip()
 
 
+def question_text(message: discord.Message, own_id: int) -> str:
+    """The question a message asks: the bot's mention removed, other mentions written as names.
+
+    "what did <@1234> say" reaches the engine as "what did @Alice say", which it can
+    match, and is echoed back readable in the answer's title.
+    """
+    text = strip_mentions(message.content, own_id)
+    for user in message.mentions:
+        if user.id != own_id:
+            text = re.sub(rf"<@!?{user.id}>", lambda _: f"@{user.display_name}", text)
+    for role in message.role_mentions:
+        text = text.replace(f"<@&{role.id}>", f"@{role.name}")
+    for channel in message.channel_mentions:
+        text = text.replace(f"<#{channel.id}>", f"#{getattr(channel, 'name', channel.id)}")
+    return text.strip()
+
+
 class Ask(commands.Cog):
     """Answering questions, the bot's one real job."""
 
@@ -233,7 +250,7 @@ class Ask(commands.Cog):
             addressed = True
         if not addressed:
             return None
-        return strip_mentions(message.content, me.id)
+        return question_text(message, me.id)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
