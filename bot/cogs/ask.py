@@ -168,7 +168,8 @@ def question_text(message: discord.Message, own_id: int) -> str:
     text = strip_mentions(message.content, own_id)
     for user in message.mentions:
         if user.id != own_id:
-            text = re.sub(rf"<@!?{user.id}>", lambda _: f"@{user.display_name}", text)
+            name = f"@{user.display_name}"
+            text = re.sub(rf"<@!?{user.id}>", lambda _, name=name: name, text)  # a name is not a template
     for role in message.role_mentions:
         text = text.replace(f"<@&{role.id}>", f"@{role.name}")
     for channel in message.channel_mentions:
