@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as `kizuna run` sets it (bot/cli.py), before numpy loads
 
 from bot.discord_app import create_bot  # noqa: E402
 from bot.settings import Settings  # noqa: E402

@@ -27,6 +27,18 @@ def _quiet_libraries(settings: Settings) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
+def _share_the_cpu() -> None:
+    """One thread for numpy's BLAS; the cores are torch's.
+
+    Every answer is a torch encode followed by small numpy products (the ranking). With
+    two BLAS threads of its own, numpy fought torch's still-spinning worker threads for
+    the two cores and answering one question took 2.5 times a bare encode; with one it
+    takes 1.15 times (bench/bench_engine.py). OpenBLAS reads this when numpy loads, so it
+    is set before anything imports numpy; a value already in the environment wins.
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # bm25s sets its own logger to DEBUG when imported; these libraries speak only of problems.
@@ -87,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kizuna: {err}", file=sys.stderr)
         return 2
     _quiet_libraries(settings)
+    _share_the_cpu()
     from . import commands  # imports the engine's libraries, so logging is set up after
 
     command = args.command or ("run" if settings.discord_token else "chat")

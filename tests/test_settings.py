@@ -1,10 +1,14 @@
 """Settings from the environment: defaults, parsing, clear errors, and a token kept out of sight."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from bot.cli import _share_the_cpu
 from bot.settings import Settings, SettingsError
 
 
@@ -45,3 +49,24 @@ def test_bad_values_name_the_variable(env, message):
 def test_the_token_never_appears_in_the_settings_repr():
     s = Settings.from_env({"DISCORD_TOKEN": "MTIz.very-secret-token"})
     assert "very-secret" not in repr(s) and "very-secret" not in str(s)
+
+
+
+def test_kizuna_gives_numpy_one_blas_thread_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    _share_the_cpu()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")  # an operator's own choice stands
+    _share_the_cpu()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+
+
+def test_the_setting_reaches_numpy_when_set_before_it_loads():
+    # What the kizuna command does: the setting first, numpy (through the engine) after.
+    probe = (
+        "from bot import cli; cli._share_the_cpu(); import numpy, threadpoolctl; "
+        "print([p['num_threads'] for p in threadpoolctl.threadpool_info() if p['internal_api'] == 'openblas'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[1]"
