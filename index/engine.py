@@ -92,6 +92,7 @@ class Engine:
         self._rebuild_lock = threading.Lock()
         self.last_report: BuildReport | None = None
         self._examples: tuple[Corpus | None, list[str]] = (None, [])
+        self._documents: tuple[Corpus | None, list[DocumentInfo]] = (None, [])
 
     @classmethod
     def open(cls, seeds_dir: Path, index_dir: Path, embedder: Embedder, *, progress: Progress | None = None, **options) -> "Engine":
@@ -207,15 +208,20 @@ class Engine:
         return len(self.corpus.sentences)
 
     def documents(self) -> list[DocumentInfo]:
+        """The indexed documents; counted once per index, since /ask's suggestions ask on every keystroke."""
         corpus = self.corpus
-        counts = np.bincount(corpus.doc_ids, minlength=len(corpus.documents)) if len(corpus.doc_ids) else [0] * len(corpus.documents)
-        paragraphs: dict[int, int] = {}
-        for s in corpus.sentences:
-            paragraphs[s.doc] = max(paragraphs.get(s.doc, 0), s.paragraph)
-        return [
-            DocumentInfo(d.path, d.title, d.date, int(counts[i]), paragraphs.get(i, 0))
-            for i, d in enumerate(corpus.documents)
-        ]
+        cached_for, documents = self._documents
+        if cached_for is not corpus:
+            counts = np.bincount(corpus.doc_ids, minlength=len(corpus.documents)) if len(corpus.doc_ids) else [0] * len(corpus.documents)
+            paragraphs: dict[int, int] = {}
+            for s in corpus.sentences:
+                paragraphs[s.doc] = max(paragraphs.get(s.doc, 0), s.paragraph)
+            documents = [
+                DocumentInfo(d.path, d.title, d.date, int(counts[i]), paragraphs.get(i, 0))
+                for i, d in enumerate(corpus.documents)
+            ]
+            self._documents = (corpus, documents)
+        return list(documents)
 
     def example_questions(self, n: int = 3) -> list[str]:
         """Up to ``n`` questions about the documents that this engine answers itself.

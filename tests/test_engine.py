@@ -180,3 +180,13 @@ def test_no_years_means_no_examples(engine):
     (engine.seeds_dir / ARTICLE).unlink()
     engine.rebuild()
     assert engine.example_questions() == []
+
+
+def test_the_document_list_follows_each_rebuild(engine):
+    before = engine.documents()
+    assert {d.path for d in before} == {ARTICLE, "tea.md"}
+    before.clear()  # a caller changing its copy changes nothing here
+    assert len(engine.documents()) == 2
+    (engine.seeds_dir / "tea.md").unlink()
+    engine.rebuild()
+    assert [d.path for d in engine.documents()] == [ARTICLE]
