@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
         eval_cmd = None
     if eval_cmd is not None:
         _add_common(eval_cmd.add_parser(sub))
+    from . import fit_cmd
+
+    fit_cmd.add_parser(sub).add_argument("--model", help="sentence-transformers model name or path (default: bundled)")
     return parser
 
 

@@ -62,7 +62,7 @@ class _ProgressBar:
 
 
 def dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
-    handlers = {"ask": ask, "index": index, "chat": chat, "run": run, "sources": sources, "eval": evaluate}
+    handlers = {"ask": ask, "index": index, "chat": chat, "run": run, "sources": sources, "eval": evaluate, "fit": fit}
     try:
         return handlers[command](args, settings)
     except ModelLoadError as err:
@@ -231,6 +231,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from .run import run as run_bot
 
     return run_bot(settings, engine)
+
+
+def fit(args: argparse.Namespace, settings: Settings) -> int:
+    from . import fit_cmd
+
+    return fit_cmd.run(args, settings)
 
 
 def evaluate(args: argparse.Namespace, settings: Settings) -> int:

@@ -26,6 +26,7 @@ ELLIPSIS = "…"
 
 # Colours tell answered from not-answered at a glance, before anyone reads a word.
 ANSWER_COLOUR = discord.Colour.from_rgb(46, 160, 67)
+LIKELY_COLOUR = discord.Colour.from_rgb(52, 152, 219)
 NOT_FOUND_COLOUR = discord.Colour.from_rgb(219, 150, 30)
 INFO_COLOUR = discord.Colour.from_rgb(88, 101, 242)
 ERROR_COLOUR = discord.Colour.from_rgb(218, 55, 60)
@@ -33,7 +34,7 @@ ERROR_COLOUR = discord.Colour.from_rgb(218, 55, 60)
 CONFIDENCE_WORDS = {
     "high": "High confidence: the sentence matches the question closely.",
     "medium": "Medium confidence: the sentence is related; check the context.",
-    "low": "Low confidence: the sentence is only loosely related; check the context.",
+    "low": "Low confidence: a loose match; Show context tells whether it answers.",
     "none": "No confidence: nothing in the documents matches.",
 }
 
@@ -93,18 +94,24 @@ def _fit_quote(body: str, tail: str, limit: int = DESCRIPTION_LIMIT) -> str:
     return truncate(body, room) + tail
 
 
+# The one plain line a likely answer opens with: the quote is probably it, not surely.
+LIKELY_LINE = "Probably this, though the match is loose: check the context."
+
+
 def answer_embed(answer: Answer) -> discord.Embed:
-    """The reply to a question: an answer, or clearly not one."""
+    """The reply to a question: an answer, a likely answer, or clearly not one."""
     if not answer.answered:
         return not_found_embed(answer)
     p = answer.passage
     assert p is not None  # answered implies a passage
+    likely = answer.verdict == "likely"
     tail = "\n\n" + truncate(source_line(p), 1000)
     body = block_quote(highlighted(p.quote, answer.highlight))
+    head = LIKELY_LINE + "\n" if likely else ""
     embed = discord.Embed(
         title=_question_title("Q: ", answer.question),
-        description=_fit_quote(body, tail),
-        colour=ANSWER_COLOUR,
+        description=head + _fit_quote(body, tail, DESCRIPTION_LIMIT - len(head)),
+        colour=LIKELY_COLOUR if likely else ANSWER_COLOUR,
     )
     embed.set_footer(text=CONFIDENCE_WORDS.get(answer.confidence, answer.confidence))
     return embed

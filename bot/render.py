@@ -46,7 +46,8 @@ def render_answer(answer: Answer, *, color: bool = False) -> str:
     if not answer.answered:
         closest = [p, *answer.alternatives]
         return "The documents don't cover that. The closest passages I found (not answers):\n" + _passages(closest)
-    lines = [
+    lines = ["Probably this, though the match is loose: check the context."] if answer.verdict == "likely" else []
+    lines += [
         _quote_block(p.quote, answer.highlight if color else None),
         f"  — {source_line(p)}",
         f"  Confidence: {answer.confidence} ({p.score:.2f})",

@@ -25,8 +25,9 @@ class Passage:
 class Answer:
     """The engine's reply to one question.
 
-    When ``answered`` is False the documents do not hold the answer: ``passage`` is then
-    the closest sentence found, to be shown as such and never as an answer.
+    When ``answered`` is False (verdict not_found) the documents do not cover the
+    question: ``passage`` is then the closest sentence found, to be shown as such and
+    never as an answer.
     """
 
     question: str
@@ -40,6 +41,11 @@ class Answer:
     # relative to the quote's start; None when the engine cannot tell.
     highlight: tuple[int, int] | None = None
     confidence: str = "none"  # "high", "medium", "low" or "none", for people
+    # "answer": a confident answer; "likely": the best sentence, probably the answer but
+    # a loose match (check its context); "not_found": the documents don't cover the
+    # question, and ``passage`` is only the closest sentence. ``answered`` is False
+    # exactly for not_found.
+    verdict: str = "answer"
 
     @property
     def quote(self) -> str:
@@ -55,6 +61,7 @@ class Answer:
         return {
             "question": self.question,
             "answered": self.answered,
+            "verdict": self.verdict,
             "quote": p.quote if p else None,
             "document": p.document if p else None,
             "title": p.title if p else None,

@@ -18,7 +18,7 @@ from .embedder import Embedder
 from .lexical import Vocabulary, build_bm25
 from .modifiers import proper_words
 from .sentences import Sentence, split_document
-from .tokens import BEFORE_DISCOUNT, PARAGRAPH_BEFORE_DISCOUNT, Tokens, TokenVectors
+from .tokens import Tokens, TokenVectors, before_discount, paragraph_before_discount
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class Corpus:
     before_discount: np.ndarray = field(init=False)  # (n,) how much a word found only there counts
     rarity: np.ndarray = field(init=False)  # IDF per token id, for token matching
     proper: frozenset[str] = field(init=False)  # words the corpus writes capitalised: names, demonyms
+    _scoped_vocabularies: dict = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         texts = [s.text for s in self.sentences]
@@ -84,7 +85,7 @@ class Corpus:
             dtype=np.int64,
         )
         self.before_discount = np.array(
-            [BEFORE_DISCOUNT if i > 0 and _same_paragraph(self.sentences[i - 1], s) else PARAGRAPH_BEFORE_DISCOUNT for i, s in enumerate(self.sentences)],
+            [before_discount() if i > 0 and _same_paragraph(self.sentences[i - 1], s) else paragraph_before_discount() for i, s in enumerate(self.sentences)],
             dtype=np.float32,
         )
         if self.tokens is not None and len(self.tokens) != len(texts):
@@ -99,11 +100,32 @@ class Corpus:
         if texts and self.bm25_chunks is None:
             self.bm25_chunks = build_bm25(lexical_windows(self.documents, self.sentences, self.params))
         self.vocabulary = Vocabulary.from_texts([d.title for d in self.documents] + texts)
+        self._scoped_vocabularies = {}
         self.proper = proper_words(texts)
 
     @property
     def dimension(self) -> int:
         return int(self.sentence_vectors.shape[1])
+
+    def vocabulary_for(self, scope: np.ndarray | None) -> Vocabulary:
+        """The words of the documents a search covers: all of them, or the scope's own.
+
+        "Does the corpus use this word?" must be asked of what is searched: a question
+        about the Normans held to an article on steam engines is off that article's
+        topic even though another document knows every word of it.
+        """
+        if scope is None:
+            return self.vocabulary
+        docs = tuple(np.unique(self.doc_ids[scope]).tolist())
+        if len(docs) == len(self.documents):
+            return self.vocabulary
+        if docs not in self._scoped_vocabularies:
+            if len(self._scoped_vocabularies) >= 64:  # one per document or server scope in use
+                self._scoped_vocabularies.clear()
+            chosen = set(docs)
+            texts = [self.documents[d].title for d in docs] + [s.text for s in self.sentences if s.doc in chosen]
+            self._scoped_vocabularies[docs] = Vocabulary.from_texts(texts)
+        return self._scoped_vocabularies[docs]
 
     def document_index(self, path: str) -> int | None:
         for i, doc in enumerate(self.documents):

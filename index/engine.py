@@ -19,7 +19,7 @@ from .embedder import Embedder
 from .errors import IndexBuildError, InvalidQuestion, RebuildInProgress, UnknownDocument
 from .examples import candidate_questions
 from .lexical import stems
-from .ranking import Calibration, Ranking, Weights, rank
+from .ranking import LIKELY, NOT_FOUND, Calibration, Ranking, Weights, rank
 
 log = logging.getLogger(__name__)
 
@@ -51,19 +51,18 @@ def clean_question(question: str) -> str:
     return text
 
 
-def confidence_words(confidence: float, threshold: float) -> str:
-    """The calibrated probability in words, banded by where SQuAD's answers fall.
+def confidence_words(verdict: str, confidence: float) -> str:
+    """The verdict and the match probability in words, for people.
 
-    On SQuAD, right answers centre near 0.45 and impossible near misses near 0.3, so
-    0.5 and up is as sure as this model gets, and just over the threshold is a guess.
+    An answer is "high" from a probability of one half, "medium" below; a likely
+    answer is "low" (a loose match, to be checked against its context); not found is
+    "none".
     """
-    if confidence < threshold:
+    if verdict == NOT_FOUND:
         return "none"
-    if confidence >= max(0.5, threshold):
-        return "high"
-    if confidence >= max(0.2, threshold):
-        return "medium"
-    return "low"
+    if verdict == LIKELY:
+        return "low"
+    return "high" if confidence >= 0.5 else "medium"
 
 
 class Engine:
@@ -251,7 +250,7 @@ class Engine:
         cleaned = [clean_question(q) for q, _ in questions]
         scopes = [self._scope(corpus, doc) for _, doc in questions]
         if not corpus.sentences:
-            return [Answer(question=q, answered=False, passage=None) for q in cleaned]
+            return [Answer(question=q, answered=False, passage=None, verdict=NOT_FOUND) for q in cleaned]
         vectors, tokens = self.embedder.encode_with_tokens(cleaned)
         return [
             self._answer(
@@ -273,7 +272,7 @@ class Engine:
         return np.flatnonzero(corpus.doc_ids == i)
 
     def _answer(self, corpus: Corpus, question: str, ranking: Ranking, k: int) -> Answer:
-        answered = ranking.confidence >= self.calibration.threshold
+        answered = ranking.verdict != NOT_FOUND
         best = self._passage(corpus, int(ranking.rows[0]), ranking.confidence)
         alternatives = []
         seen = {best.quote}
@@ -293,7 +292,8 @@ class Engine:
             context_before=before,
             context_after=after,
             highlight=highlight(ranking.kind, best.quote, stems(question)) if answered else None,
-            confidence=confidence_words(ranking.confidence, self.calibration.threshold),
+            confidence=confidence_words(ranking.verdict, ranking.confidence),
+            verdict=ranking.verdict,
         )
 
     def _passage(self, corpus: Corpus, row: int, score: float) -> Passage:

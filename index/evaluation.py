@@ -125,49 +125,129 @@ def position_of(ordered_rows: np.ndarray, gold: np.ndarray) -> int:
 class ArticleQuestion:
     question: str
     gold: str | None  # the sentence that answers it; None when nothing in the documents does
+    # "answerable"; "near_miss": about the documents' subject, but they don't answer it;
+    # "off_topic": about something the documents never speak of.
+    role: str = "answerable"
 
 
 def load_article_questions(path: Path) -> list[ArticleQuestion]:
-    """``{"question", "gold", "kind"}`` per line; blank lines are skipped."""
+    """``{"question", "gold", "kind"}`` per line; blank lines are skipped.
+
+    ``kind`` is answerable, near_miss or off_topic (``unanswerable``, the older word,
+    reads as near_miss).
+    """
     out = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         if line.strip():
             item = json.loads(line)
-            out.append(ArticleQuestion(item["question"], item.get("gold") if item.get("kind") != "unanswerable" else None))
+            role = {"unanswerable": "near_miss"}.get(item.get("kind", "answerable"), item.get("kind", "answerable"))
+            out.append(ArticleQuestion(item["question"], item.get("gold") if role == "answerable" else None, role))
     return out
 
 
-def evaluate_articles(engine, questions: Sequence[ArticleQuestion]) -> dict:
-    """Top-1 accuracy, answered share and declined share of an engine on the article set.
+@dataclass(frozen=True)
+class CasualQuestion:
+    question: str
+    document: str | None  # the file it is about; None for off-topic questions
+    evidence: str | None  # verbatim text inside the answering sentence
+    role: str  # "answerable" or "off_topic"
 
-    An answerable question counts as right only when the top quote is its gold sentence
-    AND the engine answers rather than abstains.
-    """
+
+def load_casual_questions(path: Path) -> list[CasualQuestion]:
+    """``{"question", "document", "evidence", "kind"}`` per line (the held-out casual set)."""
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            out.append(CasualQuestion(item["question"], item.get("document"), item.get("evidence"), item["kind"]))
+    return out
+
+
+def casual_gold(documents: Sequence[Document], question: CasualQuestion) -> tuple[str, int] | None:
+    """(document path, character offset) of the evidence, which the quote must cover."""
+    if question.role != "answerable":
+        return None
+    for doc in documents:
+        if doc.path == question.document:
+            at = doc.text.find(question.evidence)
+            if at < 0:
+                raise ValueError(f"evidence of {question.question!r} is not in {doc.path}")
+            return doc.path, at
+    raise ValueError(f"no document {question.document!r} for {question.question!r}")
+
+
+def evaluate_articles(engine, questions: Sequence[ArticleQuestion]) -> dict:
+    """The seed article's question set: right when the top quote is the gold sentence."""
     answers = engine.ask_many([(q.question, None) for q in questions], k=0)
-    answerable = [(q, a) for q, a in zip(questions, answers) if q.gold is not None]
-    unanswerable = [(q, a) for q, a in zip(questions, answers) if q.gold is None]
-    misses = []
-    for q, a in answerable:
-        if not (a.answered and a.quote == q.gold):
-            why = "declined" if a.answered is False and a.quote == q.gold else "wrong sentence"
-            misses.append({"question": q.question, "why": why, "quote": a.quote, "score": a.score})
-    for q, a in unanswerable:
-        if a.answered:
-            misses.append({"question": q.question, "why": "answered an unanswerable", "quote": a.quote, "score": a.score})
+    right = [q.gold is not None and a.quote == q.gold for q, a in zip(questions, answers)]
+    return decision_figures([q.role for q in questions], [q.question for q in questions], answers, right, engine.calibration.threshold)
+
+
+def evaluate_casual(engine, questions: Sequence[CasualQuestion]) -> dict:
+    """The casual held-out set: right when the quote covers the start of the evidence."""
+    documents = engine.corpus.documents
+    answers = engine.ask_many([(q.question, None) for q in questions], k=0)
+    right = []
+    for q, a in zip(questions, answers):
+        gold = casual_gold(documents, q)
+        p = a.passage
+        right.append(bool(gold and p and p.document == gold[0] and p.start <= gold[1] < p.end))
+    return decision_figures([q.role for q in questions], [q.question for q in questions], answers, right, engine.calibration.threshold)
+
+
+def decision_figures(roles: Sequence[str], asked: Sequence[str], answers: Sequence, right: Sequence[bool], threshold: float) -> dict:
+    """How the three verdicts fall, against one baseline from the same answers.
+
+    The baseline is the single-score rule: answer when the match probability reaches
+    the answer threshold, refuse otherwise (no likely band, no topic model).
+    """
+    roles = np.array(roles)
+    right = np.array(right, bool)
+    verdicts = np.array([a.verdict for a in answers])
+    scores = np.array([_confidence(a) for a in answers])
+    a = roles == "answerable"
+    off = roles == "off_topic"
+    near = roles == "near_miss"
+    misses = [
+        {"question": q, "why": why, "verdict": v, "quote": ans.quote, "score": ans.score}
+        for q, ans, r, v, role in zip(asked, answers, right, verdicts, roles)
+        for why in [_miss(role, r, v)]
+        if why
+    ]
     return {
-        "answerable": len(answerable),
-        "unanswerable": len(unanswerable),
-        "top1": _mean([a.quote == q.gold for q, a in answerable]),
-        "answered": _mean([a.answered for _, a in answerable]),
-        "right_and_answered": _mean([a.answered and a.quote == q.gold for q, a in answerable]),
-        "declined": _mean([not a.answered for _, a in unanswerable]),
+        "answerable": int(a.sum()),
+        "near_miss": int(near.sum()),
+        "off_topic": int(off.sum()),
+        "threshold": threshold,
+        "top1": _mean(right[a]),
+        "top_right_kept": _mean(verdicts[a & right] != "not_found"),
+        "right_and_not_refused": _mean(right[a] & (verdicts[a] != "not_found")),
+        "answer_share": _mean(verdicts[a] == "answer"),
+        "off_topic_not_found": _mean(verdicts[off] == "not_found"),
+        "near_miss_not_found": _mean(verdicts[near] == "not_found"),
+        "near_miss_answer": _mean(verdicts[near] == "answer"),
+        "baseline_right_and_answered": _mean(right[a] & (scores[a] >= threshold)),
+        "baseline_top_right_kept": _mean(scores[a & right] >= threshold),
+        "baseline_off_topic_declined": _mean(scores[off] < threshold),
         "misses": misses,
-        "confidences": [_confidence(a) for a in answers],
+        "confidences": scores.tolist(),
     }
 
 
+def _miss(role: str, right: bool, verdict: str) -> str | None:
+    if role == "answerable" and not right:
+        return "wrong sentence"
+    if role == "answerable" and verdict == "not_found":
+        return "refused"
+    if role == "off_topic" and verdict != "not_found":
+        return f"off-topic given {verdict}"
+    if role == "near_miss" and verdict == "answer":
+        return "near miss answered"
+    return None
+
+
 def _confidence(answer) -> float:
-    """The calibrated confidence behind an answer (the top passage's score)."""
+    """The match probability behind an answer (the top passage's score)."""
     return answer.passage.score if answer.passage else 0.0
 
 

@@ -13,6 +13,8 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
 
+from .fitted import fitted
+
 # Words that carry no topic: a question word the corpus lacks matters, "when" or "had"
 # does not. English function words, question words, and the shorthand people type in
 # chat ("abt", "whats").
@@ -51,15 +53,16 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
 
 
 # Sentences are short and a question's words rarely repeat in one: a low k1 saturates
-# term frequency early and a low b penalises length less. Measured on SQuAD sentences
-# (P@1, BM25 alone): k1=1.5/b=0.75 (bm25s default) 0.707, 1.2/0.75 0.712, 0.9/0.4 0.730,
-# 0.6/0.5 0.735, 1.2/1.0 0.691.
-K1 = 0.6
-B = 0.5
+# term frequency early and a low b penalises length less. ``kizuna fit`` chooses both
+# (BM25 alone, P@1 on SQuAD); bm25s's defaults are k1 1.5, b 0.75.
+def bm25_parameters() -> tuple[float, float]:
+    params = fitted()["bm25"]
+    return float(params["k1"]), float(params["b"])
 
 
-def build_bm25(texts: Sequence[str], k1: float = K1, b: float = B) -> bm25s.BM25:
-    retriever = bm25s.BM25(k1=k1, b=b)
+def build_bm25(texts: Sequence[str], k1: float | None = None, b: float | None = None) -> bm25s.BM25:
+    fitted_k1, fitted_b = bm25_parameters()
+    retriever = bm25s.BM25(k1=fitted_k1 if k1 is None else k1, b=fitted_b if b is None else b)
     tokens = bm25s.tokenize([fold(t) for t in texts], stopwords="en", stemmer=stemmer(), show_progress=False)
     retriever.index(tokens, show_progress=False)
     return retriever

@@ -19,18 +19,24 @@ from typing import Sequence
 
 import numpy as np
 
+from .fitted import fitted
+
 # A question word found only in the sentence before counts this much: that sentence
-# often names what this one calls "it" (P@1 0.60: 0.810, 0.75: 0.814, 0.85: 0.819,
-# 0.95: 0.800; 1.0 ranks the sentence before as high as the answer, 0.652).
-BEFORE_DISCOUNT = 0.85
-# The same for the first sentence of a paragraph, from the last one of the paragraph
-# before. News is written in paragraphs of one sentence ("The year is 2025, and the
-# city of Osaka is the setting." follows the Expo sentence), so without this most of
-# its sentences would have no context at all. A new paragraph shifts topic more often
-# than a new sentence does, hence less: on SQuAD (paragraphs of several sentences)
-# 0.5-0.6 left P@1 unchanged and 0.7 or more lost the article two casual questions to
-# the short quote after Cavusoglu's tweet.
-PARAGRAPH_BEFORE_DISCOUNT = 0.6
+# often names what this one calls "it" (1.0 would rank the sentence before as high as
+# the answer). The first sentence of a paragraph may borrow from the last one of the
+# paragraph before at its own discount: news is written in paragraphs of one sentence
+# ("The year is 2025, and the city of Osaka is the setting." follows the Expo sentence),
+# and a new paragraph shifts topic more often than a new sentence does. Both are
+# chosen by ``kizuna fit`` (index/fitted.json).
+
+
+def before_discount() -> float:
+    return float(fitted()["before_discount"]["sentence"])
+
+
+def paragraph_before_discount() -> float:
+    return float(fitted()["before_discount"]["paragraph"])
+
 
 Tokens = tuple[np.ndarray, np.ndarray]  # (t, d) unit vectors and their (t,) vocabulary ids
 
@@ -127,27 +133,48 @@ def token_match(
     rarity: np.ndarray,
     rows: np.ndarray,
     before: np.ndarray,
-    discount: np.ndarray | float = BEFORE_DISCOUNT,
+    discount: np.ndarray | float | None = None,
 ) -> np.ndarray:
     """Rarity-weighted mean, over the question's tokens, of each one's best match in a row.
 
     ``before[i]`` is the row of the sentence before ``rows[i]`` in its document, or -1;
     a token matched only there counts ``discount`` (per row, or one for all) as much.
     """
+    discount = before_discount() if discount is None else discount
+    weights, own, prior = token_parts(question, tokens, rarity, rows, before)
+    if not len(rows) or not len(weights):
+        return np.zeros(len(rows), np.float32)
+    best = np.maximum(own, np.asarray(discount, np.float32) * prior)
+    return (weights @ best) / weights.sum()
+
+
+def token_parts(
+    question: Tokens, tokens: TokenVectors, rarity: np.ndarray, rows: np.ndarray, before: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What ``token_match`` combines: the question tokens' rarity weights, and each one's
+    best cosine in each row (``own``) and in the sentence before it (``prior``; the row's
+    own where there is none), each (question tokens, rows).
+
+    Apart so that ``kizuna fit`` can try discounts without matching tokens again.
+    """
     q_vectors, q_ids = question
     if not len(rows) or not len(q_ids):
-        return np.zeros(len(rows), np.float32)
-    unseen = float(_idf(0, len(tokens)))
-    weights = np.array([rarity[i] if i < len(rarity) else unseen for i in q_ids], dtype=np.float32)
-    if weights.sum() <= 0:
-        weights = np.ones(len(q_ids), np.float32)
+        empty = np.zeros((len(q_ids), len(rows)), np.float32)
+        return np.zeros(len(q_ids), np.float32), empty, empty
+    weights = rarity_weights(q_ids, tokens, rarity)
     own = _best_per_row(q_vectors, tokens, rows)
     has_before = before >= 0
     prior = own.copy()
     if has_before.any():
         prior[:, has_before] = _best_per_row(q_vectors, tokens, before[has_before])
-    best = np.maximum(own, np.asarray(discount, np.float32) * np.where(has_before, prior, own))
-    return (weights @ best) / weights.sum()
+    return weights, own, prior
+
+
+def rarity_weights(q_ids: np.ndarray, tokens: TokenVectors, rarity: np.ndarray) -> np.ndarray:
+    """How much each question token counts: its IDF in the corpus (a token it never saw, the most)."""
+    unseen = float(_idf(0, len(tokens)))
+    weights = np.array([rarity[i] if i < len(rarity) else unseen for i in q_ids], dtype=np.float32)
+    return weights if weights.sum() > 0 else np.ones(len(q_ids), np.float32)
 
 
 def _best_per_row(q_vectors: np.ndarray, tokens: TokenVectors, rows: np.ndarray) -> np.ndarray:

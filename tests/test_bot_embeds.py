@@ -107,3 +107,25 @@ def test_context_cuts_never_split_an_escape() -> None:
     body = d.split("\n\n")[0].replace("…", "").replace(" ", "")
     stripped = body.replace("\\*", "").replace("\\_", "")
     assert stripped == "****"  # only the bold markers remain unescaped
+
+
+def test_a_likely_answer_says_it_is_probable_and_still_bolds_the_answer() -> None:
+    a = FakeEngine().ask("roughly when did relations begin?")
+    assert a.verdict == "likely" and a.answered
+    e = embeds.answer_embed(a)
+    assert e.colour == embeds.LIKELY_COLOUR not in (embeds.ANSWER_COLOUR, embeds.NOT_FOUND_COLOUR)
+    first, rest = e.description.split("\n", 1)
+    assert first == embeds.LIKELY_LINE
+    assert rest.startswith("> Diplomatic relations began in **1924**")
+    assert "Low confidence" in e.footer.text
+    assert_within_limits(e)
+
+
+def test_the_terminal_says_the_same_three_things() -> None:
+    from bot.render import render_answer
+
+    engine = FakeEngine()
+    likely = render_answer(engine.ask("roughly when did relations begin?"))
+    assert likely.startswith("Probably this, though the match is loose") and QUOTE_1924[:40] in likely
+    assert not render_answer(engine.ask("when did relations begin?")).startswith("Probably")
+    assert render_answer(engine.ask("What is the capital of France?")).startswith("The documents don't cover that")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable
+from typing import Callable, Sequence
 
 from index.answer import Answer, BuildReport, DocumentInfo, Passage
 from index.errors import IndexBuildError, InvalidQuestion, RebuildInProgress, UnknownDocument
@@ -52,17 +52,17 @@ class FakeEngine:
     def example_questions(self, n: int = 3) -> list[str]:
         return ["When did relations begin?"][:n]
 
-    def ask(self, question: str, k: int = 3, document: str | None = None) -> Answer:
+    def ask(self, question: str, *, k: int = 3, document: str | None = None) -> Answer:
         self.ask_calls += 1
         if self.ask_delay:
             time.sleep(self.ask_delay)
         return self._answer(question, k, document)
 
-    def ask_many(self, items: list[tuple[str, str | None]], k: int = 3) -> list[Answer]:
-        self.ask_many_calls.append(len(items))
+    def ask_many(self, questions: Sequence[tuple[str, str | None]], *, k: int = 3) -> list[Answer]:
+        self.ask_many_calls.append(len(questions))
         if self.ask_delay:
             time.sleep(self.ask_delay)
-        return [self._answer(q, k, d) for q, d in items]
+        return [self._answer(q, k, d) for q, d in questions]
 
     def _answer(self, question: str, k: int, document: str | None) -> Answer:
         if not question.strip() or "invalid" in question:
@@ -74,7 +74,10 @@ class FakeEngine:
                      for i in range(max(k - 1, 0)))
         if "france" in low:
             return Answer(question, False, passage("The meeting lasted 25 minutes.", 7, 0.1),
-                          alts, confidence="none")
+                          alts, confidence="none", verdict="not_found")
+        if "roughly" in low:  # a loose match: quoted as the probable answer
+            return Answer(question, True, passage(QUOTE_1924, 9, 0.05), alts, "Before it.", "After it.",
+                          (30, 34), "low", verdict="likely")
         if "long" in low:
             quote = "Very long *sentence* " + "word " * 1500
             return Answer(question, True, passage(quote), alts, "before " * 900,
@@ -84,7 +87,7 @@ class FakeEngine:
         return Answer(question, True, passage(quote, 9), alts, "Before it.", "After it.",
                       span, "high")
 
-    def rebuild(self, progress: Callable[[str, int, int], None] | None = None) -> BuildReport:
+    def rebuild(self, progress: Callable[[str, int, int], None] | None = None, *, force: bool = False) -> BuildReport:
         with self._lock:
             if self._rebuilding:
                 raise RebuildInProgress("a rebuild is already running")
@@ -128,3 +131,49 @@ def test_fake_refuses_a_second_rebuild() -> None:
         raise AssertionError("second rebuild should be refused")
     t.join()
     assert e.version == 2
+
+
+# -- one contract, run over the real engine and the fake --------------------------------------
+
+CONTRACT = ("ask", "ask_many", "rebuild", "documents", "example_questions")
+
+
+def test_the_fake_has_the_engines_signatures() -> None:
+    import inspect
+
+    from index import Engine
+
+    def shape(function):  # names, kinds and defaults; annotations are spelt differently
+        return [(p.name, p.kind, p.default) for p in inspect.signature(function).parameters.values()]
+
+    for name in CONTRACT:
+        assert shape(getattr(FakeEngine, name)) == shape(getattr(Engine, name)), name
+    for name in ("rebuilding", "sentence_count", "model_name", "built_at"):
+        assert hasattr(FakeEngine, name) and hasattr(Engine, name), name
+
+
+def check_engine_contract(engine, answerable: str, off_topic: str, document: str) -> None:
+    """What the bot relies on, whichever engine serves it."""
+    import pytest
+
+    a = engine.ask(answerable, k=2, document=document)
+    assert a.answered and a.verdict in ("answer", "likely") and a.passage.document == document
+    assert len(a.alternatives) <= 2
+    off = engine.ask(off_topic, k=1)
+    assert not off.answered and off.verdict == "not_found" and off.passage is not None
+    batch = engine.ask_many([(answerable, None), (off_topic, None)], k=0)
+    assert [x.question for x in batch] == [a.question, off.question] and batch[1].verdict == "not_found"
+    with pytest.raises(InvalidQuestion):
+        engine.ask("   ")
+    with pytest.raises(UnknownDocument):
+        engine.ask(answerable, document="no-such-file.txt")
+    assert all(d.path for d in engine.documents())
+
+
+def test_the_fake_keeps_the_contract() -> None:
+    check_engine_contract(FakeEngine(), "when did relations begin?", "What is the capital of France?", "article.txt")
+
+
+def test_the_real_engine_keeps_the_same_contract(article_engine) -> None:
+    document = article_engine.documents()[0].path
+    check_engine_contract(article_engine, "when did relations begin?", "What is the capital of France?", document)

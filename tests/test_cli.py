@@ -51,12 +51,13 @@ def test_ask_json_declines_what_the_article_does_not_hold(index_dir):
     result = kizuna("ask", "--json", "What is the capital of France?", index_dir=index_dir)
     data = json.loads(result.stdout)
     assert data["answered"] is False and data["question"] == "What is the capital of France?"
+    assert data["verdict"] == "not_found"
     assert data["quote"] and len(data["alternatives"]) == 3  # the closest, labelled as such
 
 
 def test_ask_json_fields_and_offsets(index_dir):
     data = json.loads(kizuna("ask", "--json", "-k", "2", "when did relations begin?", index_dir=index_dir).stdout)
-    assert data["answered"] is True and data["quote"] == RELATIONS
+    assert data["answered"] is True and data["quote"] == RELATIONS and data["verdict"] == "answer"
     text = ARTICLE.read_text(encoding="utf-8")
     assert text[data["start"] : data["end"]] == data["quote"]
     assert data["document"] == ARTICLE.name and data["date"] == "2022-01-09" and data["paragraph"] == 14

@@ -209,3 +209,16 @@ async def test_ask_can_be_held_to_one_document_picked_from_suggestions(bot_embed
         call = await sd.wait_for("POST", rf"/webhooks/{sd.application_id}/{it.token}")
         assert call.json["flags"] & EPHEMERAL
         assert "don't have that document" in call.json["embeds"][0]["description"] and "tea.md" in call.json["embeds"][0]["description"]
+
+
+async def test_a_likely_answer_puts_show_context_first_and_foremost() -> None:
+    from test_bot_fakes import FakeEngine
+
+    async with running_bot(FakeEngine()) as (sd, _):
+        _, body = await ask(sd, "roughly when did relations begin?")
+        embed = body["embeds"][0]
+        assert embed["color"] == embeds.LIKELY_COLOUR.value
+        assert embed["description"].startswith(embeds.LIKELY_LINE)
+        buttons = [c for row in body["components"] for c in row["components"]]
+        assert buttons[0]["custom_id"].startswith("kz:ctx:") and buttons[0]["style"] == 1  # primary
+        assert buttons[1]["style"] == 2

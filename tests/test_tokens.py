@@ -9,7 +9,7 @@ from index.corpus import IndexParams, embed_documents
 from index.documents import Document
 from index.embedder import HashingEmbedder
 from index.ranking import SHORTLIST_WEIGHTS, rank
-from index.tokens import BEFORE_DISCOUNT, PARAGRAPH_BEFORE_DISCOUNT, TokenVectors, token_match
+from index.tokens import TokenVectors, before_discount, paragraph_before_discount, token_match
 
 
 def _one_hot(ids, dimension=8):
@@ -78,7 +78,7 @@ def test_a_token_only_the_sentence_before_holds_counts_at_a_discount() -> None:
     alone = token_match(question, texts, texts.rarity(), np.array([1]), np.array([-1]))
     with_before = token_match(question, texts, texts.rarity(), np.array([1]), np.array([0]))
     assert alone[0] == pytest.approx(0.5)
-    assert with_before[0] == pytest.approx(0.5 + 0.5 * BEFORE_DISCOUNT)
+    assert with_before[0] == pytest.approx(0.5 + 0.5 * before_discount())
 
 
 def test_each_row_can_have_its_own_discount() -> None:
@@ -94,8 +94,8 @@ def test_the_first_sentence_of_a_paragraph_looks_back_across_it_at_a_larger_disc
     corpus, _ = embed_documents([Document("a.txt", "A", None, text, 0, "x")], HashingEmbedder(), IndexParams(), {})
     assert [s.paragraph for s in corpus.sentences] == [1, 1, 2]
     assert corpus.before.tolist() == [-1, 0, 1]
-    assert corpus.before_discount[1] == pytest.approx(BEFORE_DISCOUNT)
-    assert corpus.before_discount[2] == pytest.approx(PARAGRAPH_BEFORE_DISCOUNT) and PARAGRAPH_BEFORE_DISCOUNT < BEFORE_DISCOUNT
+    assert corpus.before_discount[1] == pytest.approx(before_discount())
+    assert corpus.before_discount[2] == pytest.approx(paragraph_before_discount())
 
 
 def test_a_text_with_no_tokens_matches_nothing_and_does_not_crash() -> None:

@@ -87,10 +87,9 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kz:(?P<
     Its custom_id carries the cache key, so it still answers (politely) after a restart.
     """
 
-    def __init__(self, kind: str, key: str) -> None:
+    def __init__(self, kind: str, key: str, style: discord.ButtonStyle = discord.ButtonStyle.secondary) -> None:
         label = _BUTTONS[kind][0]
-        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
-                                           custom_id=f"kz:{kind}:{key}"))
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"kz:{kind}:{key}"))
         self.kind, self.key = kind, key
 
     @classmethod
@@ -197,7 +196,9 @@ class Ask(commands.Cog):
             return embed, None
         key = self.cache.put(answer)
         view = discord.ui.View(timeout=None)
-        view.add_item(AnswerButton("ctx", key))
+        # A likely answer is judged by its context: that button comes first, and stands out.
+        likely = answer.verdict == "likely"
+        view.add_item(AnswerButton("ctx", key, discord.ButtonStyle.primary if likely else discord.ButtonStyle.secondary))
         view.add_item(AnswerButton("alt", key))
         return embed, view
 

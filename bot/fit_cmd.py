@@ -1,0 +1,209 @@
+"""``kizuna fit``: every fitted number of the engine, from data, with cross-validation by article.
+
+Writes ``index/fitted.json`` (what the engine reads) and prints, for the shipped fit,
+its figures on the data it was fitted on (in-sample) beside the figures of the same
+procedure cross-validated: four folds of four SQuAD articles each and the seed
+article's question set as a fifth, each measured by a fit made without it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQUAD = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0-16articles.json"
+ARTICLE_QUESTIONS = ROOT / "bench" / "data" / "article_questions.jsonl"
+ARTICLE_SEEDS = ROOT / "seeds"
+# Embeddings of the fitting data, kept between runs (git-ignored): they depend only on
+# the model and the texts, and take most of a run to compute.
+CACHE = ROOT / "bench" / "out" / "fit-cache"
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser("fit", help="fit the engine's numbers from data and cross-validate them")
+    parser.add_argument("--squad", type=Path, default=DEFAULT_SQUAD, metavar="FILE", help="SQuAD 2.0 file to fit on")
+    parser.add_argument("--questions", type=Path, default=ARTICLE_QUESTIONS, help="the seed article's question set")
+    parser.add_argument("--article-seeds", type=Path, default=ARTICLE_SEEDS, help="the folder the question set asks about")
+    parser.add_argument("--out", type=Path, help="where to write the numbers (default: index/fitted.json)")
+    parser.add_argument("--report", type=Path, help="also write the figures as JSON here")
+    parser.add_argument("--no-cv", action="store_true", help="fit only; skip the cross-validation")
+    return parser
+
+
+def run(args: argparse.Namespace, settings: Any = None) -> int:
+    from index.embedder import load_embedder
+    from index.fitted import PATH
+
+    if not args.squad.is_file():
+        print(f"kizuna fit: no SQuAD file at {args.squad}; pass --squad FILE")
+        return 2
+    started = time.perf_counter()
+    say = lambda text: print(f"[{time.perf_counter() - started:6.0f} s] {text}", flush=True)  # noqa: E731
+    embedder = load_embedder(getattr(args, "model", None))
+    cases, folds = build_cases(args, embedder, say)
+    from index import fitting
+
+    corpora: dict = {}
+    answerable = [i for i, c in enumerate(cases) if c.role == "answerable"]
+    right = fitting.bm25_hits([cases[i] for i in answerable], corpora)
+    bm25_right = {}
+    for params, hits in right.items():
+        full = __import__("numpy").zeros(len(cases), bool)
+        full[answerable] = hits
+        bm25_right[params] = full
+    say("BM25 grid scored")
+    fit = fitting.fit_all(cases, corpora, bm25_right)
+    in_sample = fitting.measure(cases, fit, corpora)
+    say("fitted on everything")
+    report = {"in_sample": in_sample, "squad_in_sample": fitting.measure([c for c in cases if c.group != "article"], fit, corpora),
+              "article_in_sample": fitting.measure([c for c in cases if c.group == "article"], fit, corpora)}
+    if not args.no_cv:
+        held, fits = fitting.cross_validate(cases, folds, corpora, bm25_right, progress=say)
+        report["per_fold"] = {name: fitting.figures(*outcome) for name, outcome in held.items()}
+        report["squad_cross_validated"] = fitting.figures(*fitting.pool([o for n, o in held.items() if n != "article"]))
+        report["article_cross_validated"] = report["per_fold"].get("article", {})
+        report["fold_settings"] = [to_json(f) for f in fits]
+    out = args.out or PATH
+    out.write_text(json.dumps(to_json(fit), indent=1) + "\n", encoding="utf-8")
+    say(f"wrote {out}")
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        args.report.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+    print(render(fit, report))
+    return 0
+
+
+def build_cases(args: argparse.Namespace, embedder: Any, say) -> tuple[list, list[list[str]]]:
+    """SQuAD questions asked of their own article and of the next one, and the article's set."""
+    import numpy as np
+
+    from index.documents import load_documents
+    from index.evaluation import gold_rows, load_article_questions, load_squad
+    from index.fitting import make_case
+
+    squad = load_squad(args.squad)
+    corpus = embed_cached(squad.documents, embedder, "squad")
+    say(f"SQuAD: {len(squad.documents)} articles, {len(corpus.sentences)} sentences embedded")
+    vectors, tokens = encode_cached([q.question for q in squad.questions], embedder, "squad-questions")
+    scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in range(len(squad.documents))}
+    titles = [d.title for d in squad.documents]
+    cases, decoded = [], {}
+    for i, q in enumerate(squad.questions):
+        gold = gold_rows(corpus, q.doc, q.starts) if not q.impossible else np.zeros(0, np.int64)
+        role = "impossible" if q.impossible else "answerable"
+        cases.append(make_case(q.question, titles[q.doc], role, corpus, scopes[q.doc], vectors[i : i + 1], tokens[i], gold, decoded))
+        if not q.impossible:  # the same question, asked of another article: off its topic
+            other = scopes[(q.doc + 1) % len(squad.documents)]
+            cases.append(make_case(q.question, titles[q.doc], "off_topic", corpus, other, vectors[i : i + 1], tokens[i], np.zeros(0, np.int64), decoded))
+    documents, _ = load_documents(args.article_seeds)
+    article = embed_cached(documents, embedder, "article")
+    asked = load_article_questions(args.questions)
+    a_vectors, a_tokens = encode_cached([q.question for q in asked], embedder, "article-questions")
+    everything = np.arange(len(article.sentences))
+    for i, q in enumerate(asked):
+        gold = np.flatnonzero([s.text == q.gold for s in article.sentences]) if q.gold else np.zeros(0, np.int64)
+        role = {"near_miss": "impossible"}.get(q.role, q.role)
+        cases.append(make_case(q.question, "article", role, article, everything, a_vectors[i : i + 1], a_tokens[i], gold))
+    say(f"{len(cases)} cases prepared")
+    folds = [[t for j, t in enumerate(titles) if j % 4 == f] for f in range(4)] + [["article"]]
+    return cases, folds
+
+
+def embed_cached(documents: list, embedder: Any, name: str):
+    """A corpus of these documents, their vectors kept in ``CACHE`` between runs."""
+    from index import store
+    from index.corpus import IndexParams, embed_documents
+
+    folder = CACHE / name
+    cached = {}
+    manifest = store.read_manifest(folder) if folder.is_dir() else None
+    if manifest and manifest.get("model") == embedder.name and manifest.get("params") == IndexParams().to_dict():
+        try:
+            cached = store.cached_vectors(store.load(folder, manifest))
+        except store.CorruptIndex:
+            cached = {}
+    corpus, fresh = embed_documents(documents, embedder, IndexParams(), cached)
+    if fresh:
+        folder.mkdir(parents=True, exist_ok=True)
+        store.save(corpus, folder, embedder.name)
+    return corpus
+
+
+def encode_cached(texts: list[str], embedder: Any, name: str):
+    """Question vectors and token vectors, kept in ``CACHE`` keyed by the model and the texts."""
+    import hashlib
+
+    import numpy as np
+
+    key = hashlib.sha256("\n".join([embedder.name, *texts]).encode("utf-8")).hexdigest()[:16]
+    path = CACHE / f"{name}-{key}.npz"
+    if path.is_file():
+        data = np.load(path)
+        if "ids" not in data:
+            return data["vectors"], None
+        cuts = data["offsets"]
+        return data["vectors"], [(data["tokens"][a:b], data["ids"][a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+    vectors, tokens = embedder.encode_with_tokens(texts)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if tokens is None:
+        np.savez(path, vectors=vectors)
+    else:
+        offsets = np.cumsum([0] + [len(ids) for _, ids in tokens])
+        np.savez(path, vectors=vectors, tokens=np.concatenate([t for t, _ in tokens]), ids=np.concatenate([i for _, i in tokens]), offsets=offsets)
+    return vectors, tokens
+
+
+def to_json(fit) -> dict:
+    from index.ranking import Evidence, TopicEvidence
+
+    s = fit.setting
+    return {
+        "note": "Written by `kizuna fit`; do not edit by hand. README, Evaluation, says what each number does.",
+        "bm25": {"k1": s.bm25[0], "b": s.bm25[1]},
+        "before_discount": {"sentence": s.discounts[0], "paragraph": s.discounts[1]},
+        "shortlist_weights": s.first.to_dict(),
+        "weights": s.second.to_dict(),
+        "match": {"bias": round(fit.match.bias, 4), "coefficients": {n: round(c, 4) for n, c in zip(Evidence.NAMES, fit.match.coefficients)}},
+        "topic": {"bias": round(fit.topic.bias, 4), "coefficients": {n: round(c, 4) for n, c in zip(TopicEvidence.NAMES, fit.topic.coefficients)}},
+        "thresholds": {"answer": round(fit.answer, 4), "on_topic": round(fit.on_topic, 4)},
+    }
+
+
+ROWS = [
+    ("p_at_1", "P@1 (per article)"),
+    ("answerable_not_found", "answerable given not_found"),
+    ("top_right_kept", "ranked right, given answer/likely"),
+    ("right_and_not_refused", "right and not refused"),
+    ("answerable_answer", "answerable given answer"),
+    ("answer_precision", "answer verdicts that are right"),
+    ("impossible_not_found", "near misses given not_found"),
+    ("impossible_likely", "near misses given likely"),
+    ("off_topic_not_found", "off-topic given not_found"),
+]
+
+
+def render(fit, report: dict) -> str:
+    s = fit.setting
+    lines = [
+        f"BM25 k1 {s.bm25[0]}, b {s.bm25[1]}; discounts {s.discounts[0]} (same paragraph), {s.discounts[1]} (across)",
+        f"first stage: {s.first.to_dict()}",
+        f"second stage: {s.second.to_dict()}",
+        f"thresholds: answer at P(match) >= {fit.answer:.3f}; not_found below P(on topic) {fit.on_topic:.3f}",
+        "",
+        f"{'figure':38} {'SQuAD CV':>9} {'in-sample':>9} {'article CV':>10} {'in-sample':>9}",
+    ]
+    cv = report.get("squad_cross_validated", {})
+    acv = report.get("article_cross_validated", {})
+    for key, label in ROWS:
+        lines.append(
+            f"{label:38} {_f(cv.get(key)):>9} {_f(report['squad_in_sample'].get(key)):>9} "
+            f"{_f(acv.get(key)):>10} {_f(report['article_in_sample'].get(key)):>9}"
+        )
+    return "\n".join(lines)
+
+
+def _f(value) -> str:
+    return "-" if value is None or value != value else f"{value:.3f}"

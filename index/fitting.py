@@ -1,0 +1,495 @@
+"""Fitting every number the ranking uses, and cross-validating the fit by article.
+
+``kizuna fit`` (``bot/fit_cmd.py``) calls this and writes ``index/fitted.json``. Pure:
+no printing, no files. The data are *cases*: one question asked of one scope (its own
+SQuAD article, another article, or the seed article), with everything the ranking
+computes from it that does not depend on a fitted number precomputed once, so that
+trying a weight or a discount is numpy over arrays, not a new ranking.
+
+The order of the fit, each step on the training cases only:
+
+1. BM25's k1 and b: the best P@1 of BM25 alone.
+2. The first stage's weights: the best P@1 of the first stage alone (the ranking of a
+   model with no token vectors), over a grid.
+3. The second stage's weights, then the two before-sentence discounts given them, then
+   the weights again given the discounts: the best P@1, over grids.
+4. The match model: logistic regression on ``Evidence`` of the best sentence, on
+   on-topic questions (answerable ones ranked right are positives; ranked wrong, and
+   impossible near misses, negatives).
+5. The topic model: logistic regression on ``TopicEvidence``, questions asked of their
+   own article (answerable and impossible) against answerable ones asked of another.
+6. The thresholds: ``on_topic`` keeps ``KEEP_ON_TOPIC`` of the training questions that
+   the documents answer; ``answer`` is where the match model's precision on the
+   training questions it ranks first reaches ``ANSWER_PRECISION``.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .answer_types import Kind, offers_new, question_kind
+from .corpus import Corpus
+from .corpus import lexical_windows
+from .lexical import build_bm25, stems
+from .ranking import SHORTLIST, Candidates, Evidence, Logistic, TopicEvidence, Weights, first_stage, match_evidence
+from .tokens import Tokens, rarity_weights, token_parts
+
+FIRST_SIGNALS = ("dense_sentence", "dense_chunk", "lexical_sentence", "lexical_chunk", "kind", "length")
+SIGNALS = ("token_match",) + FIRST_SIGNALS
+
+# The decision rules' two targets, the only numbers here not fitted from data: they say
+# what the verdicts mean. Not found must leave alone 98.5% of the questions the
+# documents answer (so at most about one in seventy is refused); "answer" rather than
+# "likely" when at least 85 of 100 such calls on the training data quote the right sentence.
+KEEP_ON_TOPIC = 0.985
+ANSWER_PRECISION = 0.85
+
+BM25_GRID = [(k1, b) for k1 in (0.3, 0.6, 0.9, 1.2, 1.5) for b in (0.25, 0.5, 0.75)]
+FIRST_GRID = {
+    "dense_sentence": (0.5, 1.0),
+    "dense_chunk": (0.5, 1.0),
+    "lexical_sentence": (0.5, 1.0),
+    "lexical_chunk": (0.5, 1.0),
+    "kind": (0.0, 0.3),
+    "length": (0.0, 0.3),
+}
+SECOND_GRID = {
+    "token_match": (1.0, 1.5, 2.0, 3.0),
+    "dense_sentence": (0.0, 0.25, 0.5),
+    "dense_chunk": (0.0, 0.25, 0.5),
+    "lexical_sentence": (0.0, 0.25, 0.5, 1.0),
+    "lexical_chunk": (0.0, 0.25, 0.5, 1.0),
+    "kind": (0.0, 0.15, 0.3, 0.5),
+    "length": (0.0, 0.15),
+}
+DISCOUNT_GRID = [(s, p) for s in (0.6, 0.75, 0.85, 0.95) for p in (0.0, 0.4, 0.6, 0.8)]
+
+
+@dataclass
+class Case:
+    """One question asked of one scope, with what the ranking computes that no fit changes."""
+
+    question: str
+    group: str  # the article it is asked about: the unit of cross-validation
+    role: str  # "answerable", "impossible" (a near miss on topic) or "off_topic"
+    corpus: Corpus
+    scope: np.ndarray  # the rows searched
+    q_vec: np.ndarray
+    kind: Kind
+    gold: np.ndarray  # (rows,) bool: the sentences that answer (all False unless answerable)
+    token_weights: np.ndarray  # token_parts over every row in scope
+    own: np.ndarray
+    prior: np.ndarray
+    same_paragraph: np.ndarray  # (rows,) bool: the sentence before is in the same paragraph
+    first: dict[tuple, Candidates] = field(default_factory=dict)  # per BM25 parameters
+    first_scaled: dict[tuple, np.ndarray] = field(default_factory=dict)  # (rows, FIRST_SIGNALS), scaled
+    kind_new: dict[int, float] = field(default_factory=dict)  # row -> offers something new
+    evidence: dict[int, Evidence] = field(default_factory=dict)  # best row -> its evidence, margin aside
+
+
+def make_case(question: str, group: str, role: str, corpus: Corpus, scope: np.ndarray, q_vec: np.ndarray,
+              q_tokens: Tokens, gold_rows: np.ndarray, scopes: dict | None = None) -> Case:
+    """A case; ``scopes`` caches each scope's token vectors across the cases that search it."""
+    before = corpus.before[scope]
+    weights, own = _own_matches(q_tokens, corpus, scope, {} if scopes is None else scopes)
+    prior = own.copy()
+    has = before >= 0  # the sentence before is in the same document, so in the scope too
+    prior[:, has] = own[:, np.searchsorted(scope, before[has])]
+    paragraphs = np.array([s.paragraph for s in corpus.sentences])
+    same = (before >= 0) & (paragraphs[np.maximum(before, 0)] == paragraphs[scope])
+    return Case(
+        question, group, role, corpus, scope, q_vec, question_kind(question), np.isin(scope, gold_rows),
+        weights, own, prior, same,
+    )
+
+
+def _own_matches(q_tokens: Tokens, corpus: Corpus, scope: np.ndarray, scopes: dict) -> tuple[np.ndarray, np.ndarray]:
+    """``token_parts``'s weights and own matches, over every row in scope, with its tokens decoded once."""
+    key = (id(corpus), int(scope[0]), int(scope[-1]), len(scope))
+    if key not in scopes:
+        weights, own, _ = token_parts(q_tokens, corpus.tokens, corpus.rarity, scope, np.full(len(scope), -1))
+        lo, hi = corpus.tokens.offsets[scope], corpus.tokens.offsets[scope + 1]
+        filled = hi > lo
+        picks = np.concatenate([np.arange(a, b) for a, b in zip(lo[filled], hi[filled])])
+        starts = np.concatenate([[0], np.cumsum((hi - lo)[filled])[:-1]])
+        scopes[key] = (corpus.tokens.vectors(picks).T.copy(), starts, filled)
+        return weights, own
+    matrix, starts, filled = scopes[key]
+    weights = rarity_weights(q_tokens[1], corpus.tokens, corpus.rarity)
+    q_vectors = q_tokens[0].astype(np.float32)
+    own = np.full((len(q_vectors), len(scope)), -1.0, np.float32)
+    if len(q_vectors) and filled.any():
+        own[:, filled] = np.maximum.reduceat(q_vectors @ matrix, starts, axis=1)
+    return weights, own
+
+
+@dataclass(frozen=True)
+class Setting:
+    """Everything the ranking fits: BM25, both stages' weights, the discounts."""
+
+    bm25: tuple[float, float]
+    first: Weights
+    second: Weights
+    discounts: tuple[float, float]  # (same paragraph, across a paragraph break)
+
+
+# -- the ranking, replayed from a case ----------------------------------------------------------
+
+
+def with_bm25(corpus: Corpus, k1: float, b: float) -> Corpus:
+    """The same corpus, its BM25 indexes built with other parameters (vectors reused)."""
+    return Corpus(
+        corpus.documents, corpus.sentences, corpus.sentence_vectors, corpus.chunk_vectors, corpus.params,
+        dense=corpus.dense, dense_chunks=corpus.dense_chunks, tokens=corpus.tokens,
+        bm25_sentences=build_bm25([s.text for s in corpus.sentences], k1, b),
+        bm25_chunks=build_bm25(lexical_windows(corpus.documents, corpus.sentences, corpus.params), k1, b),
+    )
+
+
+def first_signals(case: Case, bm25: tuple[float, float], corpora: dict) -> Candidates:
+    """The case's first-stage signals under these BM25 parameters (computed once each)."""
+    if bm25 not in case.first:
+        key = (id(case.corpus), bm25)
+        if key not in corpora:
+            corpora[key] = with_bm25(case.corpus, *bm25)
+        case.first[bm25] = first_stage(corpora[key], case.question, case.q_vec, case.scope, case.kind)
+    return case.first[bm25]
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    lo, hi = float(values.min()), float(values.max())
+    return np.zeros_like(values) if hi - lo < 1e-9 else (values - lo) / (hi - lo)
+
+
+def _first_scaled(first: Candidates) -> np.ndarray:
+    return np.stack([first.signals[n] if n == "kind" else _scaled(first.signals[n]) for n in FIRST_SIGNALS], axis=1)
+
+
+def _first_fused(first: Candidates, weights: Weights, scaled: np.ndarray | None = None) -> np.ndarray:
+    scaled = _first_scaled(first) if scaled is None else scaled
+    return scaled @ np.array([getattr(weights, n) for n in FIRST_SIGNALS], np.float32)
+
+
+def _scaled_first(case: Case, first: Candidates) -> np.ndarray:
+    key = id(first)
+    if key not in case.first_scaled:
+        case.first_scaled[key] = _first_scaled(first)
+    return case.first_scaled[key]
+
+
+def shortlist_signals(case: Case, first: Candidates, weights: Weights, discounts: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """(positions in scope of the shortlist, its raw signals in ``SIGNALS`` order)."""
+    keep = np.argsort(-_first_fused(first, weights, _scaled_first(case, first)), kind="stable")[:SHORTLIST]
+    discount = np.where(case.same_paragraph[keep], discounts[0], discounts[1]).astype(np.float32)
+    best = np.maximum(case.own[:, keep], discount * case.prior[:, keep])
+    total = case.token_weights.sum()
+    matched = (case.token_weights @ best) / total if total > 0 and len(case.token_weights) else np.zeros(len(keep), np.float32)
+    kind = np.zeros(len(keep), np.float32)
+    if case.kind:
+        asked = stems(case.question)
+        for i, pos in enumerate(keep):
+            row = int(case.scope[pos])
+            if row not in case.kind_new:
+                case.kind_new[row] = float(offers_new(case.kind, case.corpus.sentences[row].text, asked))
+            kind[i] = case.kind_new[row]
+    raw = np.stack([matched] + [kind if n == "kind" else first.signals[n][keep] for n in FIRST_SIGNALS], axis=1)
+    return keep, raw.astype(np.float32)
+
+
+def _scale_columns(raw: np.ndarray) -> np.ndarray:
+    out = raw.copy()
+    for j, name in enumerate(SIGNALS):
+        if name != "kind":
+            out[:, j] = _scaled(raw[:, j])
+    return out
+
+
+@dataclass
+class Shortlists:
+    """Every case's shortlist under one setting of BM25, first-stage weights and discounts."""
+
+    keep: list[np.ndarray]
+    raw: list[np.ndarray]
+    scaled: np.ndarray  # (cases, SHORTLIST, signals), padded
+    valid: np.ndarray  # (cases, SHORTLIST) bool
+    gold: np.ndarray  # (cases, SHORTLIST) bool
+
+
+def shortlists(cases: Sequence[Case], bm25, first_weights: Weights, discounts, corpora: dict) -> Shortlists:
+    n = len(cases)
+    scaled = np.zeros((n, SHORTLIST, len(SIGNALS)), np.float32)
+    valid = np.zeros((n, SHORTLIST), bool)
+    gold = np.zeros((n, SHORTLIST), bool)
+    keeps, raws = [], []
+    for i, case in enumerate(cases):
+        keep, raw = shortlist_signals(case, first_signals(case, bm25, corpora), first_weights, discounts)
+        keeps.append(keep)
+        raws.append(raw)
+        scaled[i, : len(keep)] = _scale_columns(raw)
+        valid[i, : len(keep)] = True
+        gold[i, : len(keep)] = case.gold[keep]
+    return Shortlists(keeps, raws, scaled, valid, gold)
+
+
+def _vector(weights: Weights) -> np.ndarray:
+    return np.array([getattr(weights, n) for n in SIGNALS], np.float32)
+
+
+def best_positions(lists: Shortlists, weights: Weights) -> np.ndarray:
+    fused = lists.scaled @ _vector(weights)
+    fused[~lists.valid] = -np.inf
+    return np.argmax(fused, axis=1)  # ties go to the first, as the engine's stable sort does
+
+
+def hits(lists: Shortlists, weights: Weights) -> np.ndarray:
+    best = best_positions(lists, weights)
+    return lists.gold[np.arange(len(best)), best]
+
+
+# -- the grids ---------------------------------------------------------------------------------
+
+
+def _grid(space: dict[str, tuple[float, ...]], fixed: dict[str, float] | None = None) -> list[Weights]:
+    names = list(space)
+    return [Weights(**{**dict(zip(names, values)), **(fixed or {})}) for values in itertools.product(*space.values())]
+
+
+def bm25_hits(cases: Sequence[Case], corpora: dict) -> dict[tuple[float, float], np.ndarray]:
+    """For each grid point, whether BM25 alone ranks each case's gold sentence first."""
+    from .lexical import bm25_scores, tokenize
+
+    out = {}
+    for params in BM25_GRID:
+        right = np.zeros(len(cases), bool)
+        for i, case in enumerate(cases):
+            key = (id(case.corpus), "bm25-only", params)
+            if key not in corpora:
+                corpora[key] = build_bm25([s.text for s in case.corpus.sentences], *params)
+            scores = bm25_scores(corpora[key], tokenize([case.question])[0])[case.scope]
+            right[i] = bool(case.gold[int(np.argmax(scores))])
+        out[params] = right
+    return out
+
+
+def fit_first(cases: Sequence[Case], bm25, corpora: dict) -> Weights:
+    """First-stage weights: the best P@1 of the first stage alone."""
+    scaled = [_scaled_first(c, first_signals(c, bm25, corpora)) for c in cases]
+
+    def p_at_1(w: Weights) -> float:
+        vector = np.array([getattr(w, n) for n in FIRST_SIGNALS], np.float32)
+        return float(np.mean([c.gold[int(np.argmax(m @ vector))] for c, m in zip(cases, scaled)]))
+
+    return max(_grid(FIRST_GRID, {"token_match": 0.0}), key=p_at_1)
+
+
+def fit_second(lists: Shortlists, fixed: dict[str, float] | None = None) -> Weights:
+    """Second-stage weights: the best P@1 over the grid (``fixed`` pins some, for ablations)."""
+    space = {k: v for k, v in SECOND_GRID.items() if not fixed or k not in fixed}
+    best, best_score = None, -1.0
+    for w in _grid(space, fixed):
+        score = float(hits(lists, w).mean())
+        if score > best_score + 1e-12:
+            best, best_score = w, score
+    return best
+
+
+def fit_ranking(cases: Sequence[Case], corpora: dict, bm25_right: dict, pinned: dict | None = None) -> Setting:
+    """Steps 1-3 of the module docstring, on answerable cases."""
+    pinned = pinned or {}
+    bm25 = max(BM25_GRID, key=lambda p: float(bm25_right[p].mean()))
+    first = fit_first(cases, bm25, corpora)
+    discounts = pinned.get("discounts", (0.85, 0.6))
+    second = fit_second(shortlists(cases, bm25, first, discounts, corpora), pinned.get("weights"))
+    if "discounts" not in pinned:
+        grid = [d for d in DISCOUNT_GRID if pinned.get("paragraph") is None or d[1] == pinned["paragraph"]]
+        discounts = max(grid, key=lambda d: float(hits(shortlists(cases, bm25, first, d, corpora), second).mean()))
+        second = fit_second(shortlists(cases, bm25, first, discounts, corpora), pinned.get("weights"))
+    return Setting(bm25, first, second, discounts)
+
+
+# -- evidence and the two logistic models -------------------------------------------------------
+
+
+def case_evidence(case: Case, setting: Setting, corpora: dict) -> tuple[Evidence, TopicEvidence, int, int]:
+    """The best sentence's evidence, the scope's topic evidence, its row, and its shortlist position."""
+    first = first_signals(case, setting.bm25, corpora)
+    keep, raw = shortlist_signals(case, first, setting.first, setting.discounts)
+    fused = _scale_columns(raw) @ _vector(setting.second)
+    order = np.argsort(-fused, kind="stable")
+    best = int(order[0])
+    row = int(case.scope[keep[best]])
+    margin = float(fused[best] - fused[order[1]]) if len(order) > 1 else 1.0
+    if row not in case.evidence:
+        picked = Candidates(case.scope[keep], {n: raw[:, j] for j, n in enumerate(SIGNALS)})
+        corpus = corpora[(id(case.corpus), setting.bm25)]
+        case.evidence[row] = match_evidence(corpus, case.question, picked, fused, case.kind, corpus.vocabulary_for(case.scope))
+    ev = case.evidence[row]
+    ev = Evidence(**{**{n: getattr(ev, n) for n in Evidence.NAMES}, "margin": margin})
+    topic = TopicEvidence(
+        unknown=ev.unknown,
+        best_sentence=float(first.signals["dense_sentence"].max()),
+        best_chunk=float(first.signals["dense_chunk"].max()),
+        best_token_match=float(raw[:, 0].max()),
+        coverage=ev.coverage,
+    )
+    return ev, topic, row, int(keep[best])
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50) -> tuple[float, np.ndarray]:
+    """L2-regularised logistic regression by Newton's method, on standardised features.
+
+    Returns the bias and coefficients in the features' own units. A feature that never
+    varies gets coefficient 0.
+    """
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    std = np.where(std > 1e-9, std, np.inf)
+    z = np.hstack([np.ones((len(x), 1)), (x - mean) / std])
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2 / len(x))
+    penalty[0] = 0.0
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -50, 50)))
+        gradient = z.T @ (p - y) / len(x) + penalty * w
+        hessian = (z * (p * (1 - p))[:, None]).T @ z / len(x) + np.diag(penalty)
+        step = np.linalg.solve(hessian + 1e-9 * np.eye(len(w)), gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    coefficients = w[1:] / std
+    return float(w[0] - coefficients @ mean), coefficients
+
+
+def _probabilities(model: Logistic, x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(model.bias + x @ np.array(model.coefficients), -50, 50)))
+
+
+@dataclass
+class Decisions:
+    """The evidence a fitted ranking gives for each case, and whether its best sentence is right."""
+
+    right: np.ndarray
+    match_x: np.ndarray
+    topic_x: np.ndarray
+
+
+def decide(cases: Sequence[Case], setting: Setting, corpora: dict) -> Decisions:
+    right, mx, tx = [], [], []
+    for case in cases:
+        ev, topic, row, position = case_evidence(case, setting, corpora)
+        right.append(bool(case.gold[position]) if case.role == "answerable" else False)
+        mx.append(ev.vector())
+        tx.append(topic.vector())
+    n = len(cases)
+    return Decisions(np.array(right, bool), np.array(mx).reshape(n, -1), np.array(tx).reshape(n, -1))
+
+
+@dataclass(frozen=True)
+class Fit:
+    setting: Setting
+    match: Logistic
+    topic: Logistic
+    answer: float
+    on_topic: float
+
+
+def fit_decision(cases: Sequence[Case], d: Decisions, drop: Sequence[str] = ()) -> tuple[Logistic, Logistic, float, float]:
+    """Steps 4-6: the two logistic models and the two thresholds."""
+    roles = np.array([c.role for c in cases])
+    on_topic = roles != "off_topic"
+    match_cols = np.array([n not in drop for n in Evidence.NAMES])
+    x = d.match_x[on_topic][:, match_cols]
+    bias, coefs = fit_logistic(x, d.right[on_topic].astype(float))
+    full = np.zeros(len(Evidence.NAMES))
+    full[match_cols] = coefs
+    match = Logistic(bias, tuple(full))
+    # Topic: questions about the article (answerable or near misses) against answerable
+    # ones asked of another article.
+    tb, tc = fit_logistic(d.topic_x, on_topic.astype(float))
+    topic = Logistic(tb, tuple(tc))
+    answerable = roles == "answerable"
+    p_topic = _probabilities(topic, d.topic_x[answerable])
+    on_topic_threshold = float(np.quantile(p_topic, 1.0 - KEEP_ON_TOPIC))
+    p_match = _probabilities(match, d.match_x[answerable])
+    return match, topic, _precision_threshold(p_match, d.right[answerable]), on_topic_threshold
+
+
+def _precision_threshold(p: np.ndarray, right: np.ndarray) -> float:
+    """The lowest probability above which at least ``ANSWER_PRECISION`` of the calls are right."""
+    order = np.argsort(-p)
+    precision = np.cumsum(right[order]) / np.arange(1, len(p) + 1)
+    ok = np.flatnonzero(precision >= ANSWER_PRECISION)
+    return float(p[order][ok[-1]]) if len(ok) else 1.0
+
+
+def verdicts(fit: Fit, d: Decisions) -> np.ndarray:
+    match = _probabilities(fit.match, d.match_x)
+    topic = _probabilities(fit.topic, d.topic_x)
+    return np.where(topic < fit.on_topic, "not_found", np.where(match >= fit.answer, "answer", "likely"))
+
+
+def fit_all(cases: Sequence[Case], corpora: dict, bm25_right: dict, pinned: dict | None = None,
+            drop: Sequence[str] = ()) -> Fit:
+    answerable = [c for c in cases if c.role == "answerable"]
+    idx = [i for i, c in enumerate(cases) if c.role == "answerable"]
+    setting = fit_ranking(answerable, corpora, {p: r[idx] for p, r in bm25_right.items()}, pinned)
+    d = decide(cases, setting, corpora)
+    match, topic, answer, on_topic = fit_decision(cases, d, drop)
+    return Fit(setting, match, topic, answer, on_topic)
+
+
+def outcomes(cases: Sequence[Case], fit: Fit, corpora: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(roles, best sentence right, verdict) per case under this fit."""
+    d = decide(cases, fit.setting, corpora)
+    return np.array([c.role for c in cases]), d.right, verdicts(fit, d)
+
+
+def figures(roles: np.ndarray, right: np.ndarray, v: np.ndarray) -> dict:
+    """The figures the targets speak of."""
+    a = roles == "answerable"
+    out = {
+        "answerable": int(a.sum()),
+        "p_at_1": _mean(right[a]),
+        "right_and_not_refused": _mean(right[a] & (v[a] != "not_found")),
+        "answerable_not_found": _mean(v[a] == "not_found"),
+        "top_right_kept": _mean(v[a & right] != "not_found"),
+        "answerable_answer": _mean(v[a] == "answer"),
+        "answer_precision": _mean(right[a & (v == "answer")]),
+    }
+    for role in ("impossible", "off_topic"):
+        m = roles == role
+        out[role] = int(m.sum())
+        for verdict in ("answer", "likely", "not_found"):
+            out[f"{role}_{verdict}"] = _mean(v[m] == verdict)
+    return out
+
+
+def measure(cases: Sequence[Case], fit: Fit, corpora: dict) -> dict:
+    return figures(*outcomes(cases, fit, corpora))
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
+def cross_validate(cases: Sequence[Case], folds: Sequence[Sequence[str]], corpora: dict, bm25_right: dict,
+                   progress: Callable[[str], None] = lambda _: None, **options) -> tuple[dict, list[Fit]]:
+    """Fit on all folds but one and decide that one's cases, for each fold.
+
+    Returns each fold's outcomes (roles, right, verdicts), keyed by its first group, and
+    the fits; ``pool`` joins outcomes so that ``figures`` can measure them together.
+    """
+    held, fits = {}, []
+    for i, fold in enumerate(folds):
+        train = [j for j, c in enumerate(cases) if c.group not in fold]
+        fit = fit_all([cases[j] for j in train], corpora, {p: r[train] for p, r in bm25_right.items()}, **options)
+        fits.append(fit)
+        held[fold[0]] = outcomes([c for c in cases if c.group in fold], fit, corpora)
+        progress(f"fold {i + 1}/{len(folds)}: held-out P@1 {figures(*held[fold[0]])['p_at_1']:.3f}")
+    return held, fits
+
+
+def pool(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))

@@ -1,0 +1,119 @@
+"""The fitting machinery behind `kizuna fit`: each piece checked against what it must recover."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from index import fitting
+from index.corpus import IndexParams, embed_documents
+from index.embedder import HashingEmbedder
+from index.evaluation import gold_rows, squad_documents
+from index.fitted import fitted
+from index.ranking import ANSWER, LIKELY, NOT_FOUND, Calibration, Evidence, Logistic, TopicEvidence
+
+from conftest import SQUAD
+
+
+def test_logistic_regression_recovers_known_coefficients() -> None:
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(20000, 3)) * np.array([1.0, 2.0, 0.5]) + np.array([0.0, 1.0, -1.0])
+    z = -1.0 + 2.0 * x[:, 0] - 0.75 * x[:, 1] + 0.0 * x[:, 2]
+    y = (rng.random(len(x)) < 1 / (1 + np.exp(-z))).astype(float)
+    bias, coefficients = fitting.fit_logistic(x, y, l2=0.01)
+    assert bias == pytest.approx(-1.0, abs=0.12)
+    assert coefficients == pytest.approx([2.0, -0.75, 0.0], abs=0.12)
+
+
+def test_a_feature_that_never_varies_gets_no_weight() -> None:
+    x = np.column_stack([np.linspace(-2, 2, 200), np.full(200, 3.0)])
+    y = (x[:, 0] > 0).astype(float)
+    _, coefficients = fitting.fit_logistic(x, y)
+    assert coefficients[0] > 1 and coefficients[1] == 0.0
+
+
+def test_the_answer_threshold_is_where_precision_reaches_the_target() -> None:
+    p = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    right = np.array([1, 1, 1, 1, 0, 0], bool)
+    assert fitting._precision_threshold(p, right) == 0.6  # the four above 0.6 are all right
+    assert fitting._precision_threshold(p, np.zeros(6, bool)) == 1.0  # never precise enough: always "likely"
+
+
+def test_the_verdict_asks_topic_first_then_match() -> None:
+    calibration = Calibration(Logistic(0.0, (0.0,) * len(Evidence.NAMES)), Logistic(0.0, (0.0,) * len(TopicEvidence.NAMES)), 0.3, 0.5)
+    assert calibration.verdict(0.9, 0.4) == NOT_FOUND  # a strong match on an off-topic question
+    assert calibration.verdict(0.9, 0.6) == ANSWER
+    assert calibration.verdict(0.1, 0.6) == LIKELY
+
+
+def test_the_shipped_numbers_have_every_part_the_engine_reads() -> None:
+    data = fitted()
+    assert set(data) >= {"bm25", "before_discount", "shortlist_weights", "weights", "match", "topic", "thresholds"}
+    assert set(data["match"]["coefficients"]) == set(Evidence.NAMES)
+    assert set(data["topic"]["coefficients"]) == set(TopicEvidence.NAMES)
+    assert 0 < data["thresholds"]["answer"] < 1 and 0 < data["thresholds"]["on_topic"] < 1
+    # Off topic is the rarer, plainer call: more of the question's words unknown to the
+    # documents, and better best matches anywhere in them, must move it the right way.
+    topic = data["topic"]["coefficients"]
+    assert topic["unknown"] < 0 and topic["best_token_match"] > 0
+
+
+@pytest.fixture(scope="module")
+def small_cases():
+    """Cases from one SQuAD article, on the fake embedder: cheap, but every step runs."""
+    data = json.loads(SQUAD.read_text(encoding="utf-8"))
+    squad = squad_documents({"version": data["version"], "data": data["data"][:2]})
+    emb = HashingEmbedder()
+    corpus, _ = embed_documents(squad.documents, emb, IndexParams(), {})
+    qs = [q for q in squad.questions][:300]
+    vectors, tokens = emb.encode_with_tokens([q.question for q in qs])
+    scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in range(2)}
+    cases = []
+    for i, q in enumerate(qs):
+        gold = gold_rows(corpus, q.doc, q.starts) if not q.impossible else np.zeros(0, np.int64)
+        role = "impossible" if q.impossible else "answerable"
+        cases.append(fitting.make_case(q.question, str(q.doc), role, corpus, scopes[q.doc], vectors[i : i + 1], tokens[i], gold))
+        if not q.impossible:
+            cases.append(fitting.make_case(q.question, str(q.doc), "off_topic", corpus, scopes[1 - q.doc], vectors[i : i + 1], tokens[i], np.zeros(0, np.int64)))
+    return cases
+
+
+def test_precomputed_token_matching_agrees_with_the_engines(small_cases) -> None:
+    from index.tokens import token_match
+
+    case = small_cases[0]
+    corpus = case.corpus
+    discounts = (0.85, 0.6)
+    direct = token_match(
+        HashingEmbedder().encode_with_tokens([case.question])[1][0], corpus.tokens, corpus.rarity, case.scope,
+        corpus.before[case.scope], np.where(case.same_paragraph, *discounts).astype(np.float32),
+    )
+    best = np.maximum(case.own, np.where(case.same_paragraph, *discounts).astype(np.float32) * case.prior)
+    replayed = case.token_weights @ best / case.token_weights.sum()
+    assert replayed == pytest.approx(direct, abs=1e-5)
+
+
+def test_the_whole_fit_runs_and_its_choices_beat_one_signal(small_cases) -> None:
+    corpora: dict = {}
+    answerable = [i for i, c in enumerate(small_cases) if c.role == "answerable"]
+    right = fitting.bm25_hits([small_cases[i] for i in answerable], corpora)
+    bm25_right = {}
+    for params, hits in right.items():
+        full = np.zeros(len(small_cases), bool)
+        full[answerable] = hits
+        bm25_right[params] = full
+    fit = fitting.fit_all(small_cases, corpora, bm25_right)
+    result = fitting.measure(small_cases, fit, corpora)
+    # Far above chance (one sentence in about two hundred), and no grid point does better
+    # on the same shortlists: the search found the grid's optimum.
+    assert result["p_at_1"] > 0.5
+    s = fit.setting
+    lists = fitting.shortlists([c for c in small_cases if c.role == "answerable"], s.bm25, s.first, s.discounts, corpora)
+    chosen = fitting.hits(lists, s.second).mean()
+    rng = np.random.default_rng(0)
+    grid = fitting._grid(fitting.SECOND_GRID)
+    assert all(fitting.hits(lists, grid[i]).mean() <= chosen for i in rng.choice(len(grid), 200, replace=False))
+    assert result["off_topic_not_found"] > 0.5 and result["answerable_not_found"] <= 1 - fitting.KEEP_ON_TOPIC + 0.01
+    held, fits = fitting.cross_validate(small_cases, [["0"], ["1"]], corpora, bm25_right)
+    assert set(held) == {"0", "1"} and len(fits) == 2
