@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 _CONTEXT_SENTENCES = 2
+# Reads of the stored index before giving up on one that another process keeps replacing.
+_LOAD_TRIES = 5
 
 
 def clean_question(question: str) -> str:
@@ -153,23 +155,38 @@ class Engine:
         return self._report(corpus, added, changed, removed, fresh, started, warnings, rebuilt=True)
 
     def _load_stored(self) -> Corpus | None:
-        """The index on disk if it was built the same way, else None (with a warning)."""
-        manifest = store.read_manifest(self.index_dir)
-        if manifest is None:
-            if store.current_build(self.index_dir) is not None:
-                log.warning("the index in %s is unreadable; rebuilding it", self.index_dir)
-            return None
+        """The index on disk if it was built the same way, else None (with a warning).
+
+        Another process may put a new build in service, and delete the old one, while
+        this one reads. So each try reads CURRENT once and uses that build for manifest
+        and data; a failure only means corruption when the same build fails twice.
+        """
+        failed = None
+        for _ in range(_LOAD_TRIES):
+            build = store.current_build(self.index_dir)
+            if build is None:
+                return None
+            try:
+                return self._load_build(build)
+            except store.CorruptIndex as err:
+                if build == failed:
+                    log.warning("the index in %s is corrupt (%s); rebuilding it", self.index_dir, err)
+                    return None
+                log.debug("reading %s failed (%s); reading CURRENT again", build, err)
+                failed = build
+        log.warning("the index in %s kept changing while it was read; rebuilding it", self.index_dir)
+        return None
+
+    def _load_build(self, build: Path) -> Corpus | None:
+        """One build's corpus, or None when it was built with another model or parameters."""
+        manifest = store.build_manifest(build)
         if manifest.get("model") != self.embedder.name or manifest.get("dimension") != self.embedder.dimension:
             log.info("the index was built with %s; rebuilding for %s", manifest.get("model"), self.embedder.name)
             return None
         if manifest.get("params") != self.params.to_dict():
             log.info("the chunking parameters changed; rebuilding the index")
             return None
-        try:
-            corpus = store.load(self.index_dir, manifest)
-        except store.CorruptIndex as err:
-            log.warning("the index in %s is corrupt (%s); rebuilding it", self.index_dir, err)
-            return None
+        corpus = store.load(self.index_dir, manifest, build)
         self._manifest = manifest
         return corpus
 

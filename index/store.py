@@ -204,15 +204,28 @@ def read_manifest(index_dir: Path) -> dict | None:
     if folder is None:
         return None
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return build_manifest(folder)
+    except CorruptIndex:
         return None
-    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
 
 
-def load(index_dir: Path, manifest: dict) -> Corpus:
-    """The corpus of the build in service, checked file by file against its manifest."""
-    folder = current_build(index_dir)
+def build_manifest(build: Path) -> dict:
+    """The manifest of one build folder; CorruptIndex when it is missing or unusable."""
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise CorruptIndex(f"manifest.json is unreadable ({type(err).__name__}: {err})") from err
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise CorruptIndex(f"manifest.json is not a format {FORMAT} manifest")
+    return manifest
+
+
+def load(index_dir: Path, manifest: dict, build: Path | None = None) -> Corpus:
+    """The corpus of a build (default: the one in service), checked file by file against its manifest.
+
+    Pass the ``build`` whose manifest was read: CURRENT may name another one by now.
+    """
+    folder = build if build is not None else current_build(index_dir)
     if folder is None:
         raise CorruptIndex("no build in service")
     try:
