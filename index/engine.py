@@ -133,6 +133,7 @@ class Engine:
             progress("reading", 0, 1)
         if not self.seeds_dir.is_dir():
             raise IndexBuildError(f"the seeds folder {self.seeds_dir} does not exist")
+        store.check_index_dir(self.index_dir)  # before minutes of embedding, not after
         documents, warnings = load_documents(self.seeds_dir, self.max_file_bytes)
         for warning in warnings:
             log.warning("%s", warning)

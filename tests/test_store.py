@@ -245,3 +245,42 @@ def test_an_index_replaced_during_every_read_is_given_up_after_a_few_tries(seeds
         engine = _open(seeds, idx, HashingEmbedder())
     assert len(saves) == engine_module._LOAD_TRIES and "kept changing" in caplog.text
     assert engine.last_report.rebuilt
+
+
+def test_a_current_that_is_a_folder_is_refused_before_embedding_and_nothing_is_left(seeds, tmp_path, hashing):
+    from index.errors import IndexStorageError
+
+    (tmp_path / "idx" / "CURRENT").mkdir(parents=True)
+    with pytest.raises(IndexStorageError, match="CURRENT is a folder"):
+        _open(seeds, tmp_path / "idx", hashing)
+    assert hashing.calls == 0
+    assert [p.name for p in (tmp_path / "idx").iterdir()] == ["CURRENT"]
+
+
+def test_a_pointer_that_cannot_be_replaced_leaves_no_build_or_temporary_file(seeds, tmp_path, hashing, monkeypatch):
+    from index.errors import IndexStorageError
+
+    engine = _open(seeds, tmp_path / "idx", hashing)
+    before = sorted(p.name for p in (tmp_path / "idx").iterdir())
+    real_replace = store.os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith(store.POINTER):
+            raise IsADirectoryError(21, "Is a directory", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(store.os, "replace", replace)
+    with pytest.raises(IndexStorageError, match="Is a directory"):
+        store.save(engine.corpus, tmp_path / "idx", hashing.name)
+    monkeypatch.undo()
+    assert sorted(p.name for p in (tmp_path / "idx").iterdir()) == before  # the old build still in service
+
+
+@pytest.mark.parametrize("where", ["idx", "idx/deeper"])
+def test_an_index_folder_that_is_or_lies_under_a_file_is_a_clear_error(seeds, tmp_path, hashing, where):
+    from index.errors import IndexStorageError
+
+    (tmp_path / "idx").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(IndexStorageError, match="is a file: move it away or choose another index folder"):
+        _open(seeds, tmp_path / where, hashing)
+    assert hashing.calls == 0
