@@ -7,24 +7,37 @@ import logging
 import os
 import select
 import sys
+from pathlib import Path
 from typing import Iterator
 
-from index import Answer, Engine, KizunaError
+from index import Answer, Engine, KizunaError, store
 from index.engine import clean_question
 from index.errors import InvalidQuestion, ModelLoadError, UnknownDocument
 
 from .render import render_answer, render_documents, render_report
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
 _BATCH = 64  # questions encoded together when standard input has several ready
 
 
+def check_folders(seeds_dir: Path, index_dir: Path) -> None:
+    """Fail in a moment, not after the model's 20-second load, on folders that cannot work."""
+    if not seeds_dir.is_dir():
+        what = "is not a folder" if seeds_dir.exists() else "does not exist"
+        raise SettingsError(
+            f"the seeds folder {seeds_dir} {what}: create it and put .txt or .md documents in it, "
+            "or point --seeds (KIZUNA_SEEDS) at the folder that holds them"
+        )
+    store.check_index_dir(index_dir)
+
+
 def open_engine(settings: Settings, *, progress_bar: bool = False) -> Engine:
     """Load the model and the index (building it on first use)."""
     from index.embedder import load_embedder
 
+    check_folders(settings.seeds_dir, settings.index_dir)
     embedder = load_embedder(settings.model, settings.device)
     bar = _ProgressBar() if progress_bar else None
     try:
@@ -62,13 +75,18 @@ class _ProgressBar:
 
 
 def dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    """Run a command; an expected failure is one line on standard error, not a traceback.
+
+    The one policy for exit codes: 1 when the model cannot be loaded, 2 for what the
+    user can fix (a setting, a path, a file, a question), 0 when it worked.
+    """
     handlers = {"ask": ask, "index": index, "chat": chat, "run": run, "sources": sources, "eval": evaluate}
     try:
         return handlers[command](args, settings)
     except ModelLoadError as err:
         print(f"kizuna: {err}", file=sys.stderr)
         return 1
-    except KizunaError as err:
+    except (KizunaError, SettingsError) as err:
         print(f"kizuna: {err}", file=sys.stderr)
         return 2
 

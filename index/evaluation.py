@@ -19,6 +19,7 @@ import numpy as np
 from .corpus import Corpus
 from .documents import Document
 from .embedder import Embedder
+from .errors import DataFileError
 from .lexical import build_bm25
 from .ranking import Calibration, Weights, rank
 from .tokens import Tokens
@@ -65,7 +66,21 @@ def squad_documents(data: dict) -> SquadSet:
 
 
 def load_squad(path: Path) -> SquadSet:
-    return squad_documents(json.loads(Path(path).read_text(encoding="utf-8")))
+    """A SQuAD 2.0 JSON file as documents and questions; DataFileError names what is wrong."""
+    what = "pass a SQuAD 2.0 JSON file such as dev-v2.0.json"
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise DataFileError(f"cannot read the SQuAD file {path} ({err.strerror or err}): {what}") from err
+    except ValueError as err:
+        raise DataFileError(f"{path} is not JSON ({err}): {what}") from err
+    try:
+        squad = squad_documents(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise DataFileError(f"{path} is not SQuAD 2.0 ({type(err).__name__}: {err}): {what}") from err
+    if not squad.questions:
+        raise DataFileError(f"{path} holds no SQuAD questions: {what}")
+    return squad
 
 
 def gold_rows(corpus: Corpus, doc: int, starts: Sequence[int]) -> np.ndarray:
@@ -129,11 +144,21 @@ class ArticleQuestion:
 
 def load_article_questions(path: Path) -> list[ArticleQuestion]:
     """``{"question", "gold", "kind"}`` per line; blank lines are skipped."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError) as err:
+        raise DataFileError(f"cannot read the question file {path} ({getattr(err, 'strerror', None) or err})") from err
+    shape = 'each line must be a JSON object like {"question": "...", "gold": "...", "kind": "..."}'
     out = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(lines, start=1):
         if line.strip():
-            item = json.loads(line)
-            out.append(ArticleQuestion(item["question"], item.get("gold") if item.get("kind") != "unanswerable" else None))
+            try:
+                item = json.loads(line)
+                out.append(ArticleQuestion(item["question"], item.get("gold") if item.get("kind") != "unanswerable" else None))
+            except json.JSONDecodeError as err:
+                raise DataFileError(f"{path}, line {number}: broken JSON ({err.msg}, column {err.colno}); {shape}") from err
+            except (KeyError, TypeError, AttributeError) as err:
+                raise DataFileError(f"{path}, line {number}: not a question ({type(err).__name__}: {err}); {shape}") from err
     return out
 
 

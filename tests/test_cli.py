@@ -130,8 +130,9 @@ def test_unloadable_model_is_a_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_eval_article_set_prints_the_table(index_dir):
-    result = kizuna("eval", "--json", index_dir=index_dir, cwd=SEEDS.parent)
+def test_eval_article_set_prints_the_table(index_dir, tmp_path):
+    # Run outside the project folder: the question set is found beside the package.
+    result = kizuna("eval", "--json", index_dir=index_dir, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["answerable"] == 50 and data["unanswerable"] == 22
