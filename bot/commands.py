@@ -7,6 +7,7 @@ import logging
 import os
 import select
 import sys
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -54,24 +55,45 @@ def open_engine(settings: Settings, *, progress_bar: bool = False) -> Engine:
 
 
 class _ProgressBar:
-    """A tqdm bar on standard error, fed by the engine's progress callback."""
+    """Embedding progress on standard error: a tqdm bar on a terminal, else one summary line.
 
-    def __init__(self) -> None:
+    A bar redrawn with carriage returns is noise in a pipe or a log file.
+    """
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
         self.bar = None
+        self.done = self.total = 0
+        self.started: float | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage != "embedding":
             return
+        if self.started is None:
+            self.started = time.perf_counter()
+        self.done, self.total = done, total
+        if not _is_terminal(self.stream):
+            return
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, leave=False)
+            self.bar = tqdm(total=total, desc="embedding", unit="text", file=self.stream, leave=False)
         self.bar.n = done
         self.bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+        elif self.started is not None:
+            seconds = time.perf_counter() - self.started
+            print(f"embedded {self.done} of {self.total} texts in {seconds:.1f} s", file=self.stream)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or already closed
+        return False
 
 
 def dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
@@ -219,7 +241,11 @@ def index(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_engine(settings, progress_bar=True)
     report = engine.last_report
     if args.force:
-        report = engine.rebuild(progress=_ProgressBar(), force=True)
+        bar = _ProgressBar()
+        try:
+            report = engine.rebuild(progress=bar, force=True)
+        finally:
+            bar.close()
     print(render_report(report))
     return 0
 

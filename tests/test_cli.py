@@ -31,6 +31,8 @@ def index_dir(tmp_path_factory) -> Path:
     first = kizuna("index", index_dir=folder)
     assert first.returncode == 0, first.stderr
     assert "documents 1, sentences 15, chunks 15" in first.stdout and "1 document(s) embedded anew" in first.stdout
+    # Standard error is a pipe here: a summary line, not a progress bar redrawn with \r.
+    assert "\r" not in first.stderr and "embedded 30 of 30 texts in" in first.stderr
     return folder
 
 
