@@ -4,6 +4,8 @@ from __future__ import annotations
 import io
 
 from bot.commands import _ProgressBar
+from bot.render import render_report
+from index import BuildReport
 
 
 class _Terminal(io.StringIO):
@@ -38,3 +40,21 @@ def test_nothing_embedded_prints_nothing():
     bar("reading", 0, 1)
     bar.close()
     assert out.getvalue() == ""
+
+
+def _report(added: int) -> BuildReport:
+    paths = tuple(f"doc-{i:02d}.txt" for i in range(added))
+    return BuildReport(documents=added, sentences=3 * added, chunks=3 * added, added=paths, changed=("a.md",),
+                       removed=(), reembedded=added + 1, seconds=1.5, warnings=(), rebuilt=True)
+
+
+def test_a_report_lists_up_to_ten_files():
+    text = render_report(_report(10))
+    assert "  added: " + ", ".join(f"doc-{i:02d}.txt" for i in range(10)) in text
+    assert "  changed: a.md" in text and "removed" not in text
+
+
+def test_a_report_past_ten_files_gives_the_count_and_the_first_few():
+    text = render_report(_report(42))
+    assert "  added: 42 files, doc-00.txt, doc-01.txt, doc-02.txt, doc-03.txt, doc-04.txt and 37 more" in text
+    assert "doc-05.txt" not in text and len(max(text.splitlines(), key=len)) < 100
