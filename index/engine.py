@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import unicodedata
@@ -27,6 +28,8 @@ MAX_QUESTION_CHARS = 1000
 _CONTEXT_SENTENCES = 2
 # Reads of the stored index before giving up on one that another process keeps replacing.
 _LOAD_TRIES = 5
+# Discord's raw mention syntax: users <@123> and <@!123>, roles <@&123>, channels <#123>.
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>")
 
 
 def clean_question(question: str) -> str:
@@ -35,7 +38,9 @@ def clean_question(question: str) -> str:
     Phones and IMEs type full-width letters ("ｗｈｅｎ") and ligatures, and text pasted
     from the web carries zero-width spaces and direction marks inside words: none of
     them may change the answer. Invisible format characters are dropped (a zero-width
-    space splits no word); other control characters become spaces.
+    space splits no word); other control characters become spaces. Raw Discord
+    mentions ("<@123> when did…", pasted on the command line) are no part of the
+    question; the bot writes the mentions it can name as "@Alice" before this.
     """
     if not isinstance(question, str):
         raise InvalidQuestion("the question must be text")
@@ -43,6 +48,7 @@ def clean_question(question: str) -> str:
         "" if unicodedata.category(ch) == "Cf" else ch if ch.isprintable() else " "
         for ch in unicodedata.normalize("NFKC", question)
     )
+    text = _MENTION.sub(" ", text)
     text = " ".join(text.split())
     if not text:
         raise InvalidQuestion("the question is empty")
