@@ -154,3 +154,15 @@ def test_empty_seeds_folder_is_a_warning(tmp_path):
     (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
     docs, warnings = _load(tmp_path)
     assert docs == [] and len(warnings) == 1 and "no .txt or .md documents" in warnings[0]
+
+
+def test_the_readme_states_the_decoding_rule_the_code_uses():
+    from conftest import ROOT
+    from index.documents import _MAX_BAD_SHARE
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    rule = readme[readme.index("How a document is decoded") :][:1200]
+    for clause in ("byte-order mark is dropped", "become `�`", "CRLF and lone CR line ends become LF",
+                   "U+001F other than tab and newline become spaces", f"more than {_MAX_BAD_SHARE:.0%}",
+                   "UTF-16 without a byte-order mark", "no letters"):
+        assert clause in rule, clause
