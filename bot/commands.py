@@ -7,24 +7,38 @@ import logging
 import os
 import select
 import sys
+import time
+from pathlib import Path
 from typing import Iterator
 
-from index import Answer, Engine, KizunaError
+from index import Answer, Engine, KizunaError, store
 from index.engine import clean_question
 from index.errors import InvalidQuestion, ModelLoadError, UnknownDocument
 
 from .render import render_answer, render_documents, render_report
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
 _BATCH = 64  # questions encoded together when standard input has several ready
 
 
+def check_folders(seeds_dir: Path, index_dir: Path) -> None:
+    """Fail in a moment, not after the model's 20-second load, on folders that cannot work."""
+    if not seeds_dir.is_dir():
+        what = "is not a folder" if seeds_dir.exists() else "does not exist"
+        raise SettingsError(
+            f"the seeds folder {seeds_dir} {what}: create it and put .txt or .md documents in it, "
+            "or point --seeds (KIZUNA_SEEDS) at the folder that holds them"
+        )
+    store.check_index_dir(index_dir)
+
+
 def open_engine(settings: Settings, *, progress_bar: bool = False) -> Engine:
     """Load the model and the index (building it on first use)."""
     from index.embedder import load_embedder
 
+    check_folders(settings.seeds_dir, settings.index_dir)
     embedder = load_embedder(settings.model, settings.device)
     bar = _ProgressBar() if progress_bar else None
     try:
@@ -41,34 +55,60 @@ def open_engine(settings: Settings, *, progress_bar: bool = False) -> Engine:
 
 
 class _ProgressBar:
-    """A tqdm bar on standard error, fed by the engine's progress callback."""
+    """Embedding progress on standard error: a tqdm bar on a terminal, else one summary line.
 
-    def __init__(self) -> None:
+    A bar redrawn with carriage returns is noise in a pipe or a log file.
+    """
+
+    def __init__(self, stream=None) -> None:
+        self.stream = stream or sys.stderr
         self.bar = None
+        self.done = self.total = 0
+        self.started: float | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage != "embedding":
             return
+        if self.started is None:
+            self.started = time.perf_counter()
+        self.done, self.total = done, total
+        if not _is_terminal(self.stream):
+            return
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc="embedding", unit="text", file=sys.stderr, leave=False)
+            self.bar = tqdm(total=total, desc="embedding", unit="text", file=self.stream, leave=False)
         self.bar.n = done
         self.bar.refresh()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+        elif self.started is not None:
+            seconds = time.perf_counter() - self.started
+            print(f"embedded {self.done} of {self.total} texts in {seconds:.1f} s", file=self.stream)
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no isatty, or already closed
+        return False
 
 
 def dispatch(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    """Run a command; an expected failure is one line on standard error, not a traceback.
+
+    The one policy for exit codes: 1 when the model cannot be loaded, 2 for what the
+    user can fix (a setting, a path, a file, a question), 0 when it worked.
+    """
     handlers = {"ask": ask, "index": index, "chat": chat, "run": run, "sources": sources, "eval": evaluate, "fit": fit}
     try:
         return handlers[command](args, settings)
     except ModelLoadError as err:
         print(f"kizuna: {err}", file=sys.stderr)
         return 1
-    except KizunaError as err:
+    except (KizunaError, SettingsError) as err:
         print(f"kizuna: {err}", file=sys.stderr)
         return 2
 
@@ -201,7 +241,11 @@ def index(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_engine(settings, progress_bar=True)
     report = engine.last_report
     if args.force:
-        report = engine.rebuild(progress=_ProgressBar(), force=True)
+        bar = _ProgressBar()
+        try:
+            report = engine.rebuild(progress=bar, force=True)
+        finally:
+            bar.close()
     print(render_report(report))
     return 0
 

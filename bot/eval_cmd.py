@@ -13,16 +13,19 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .settings import SettingsError
+
 DEFAULT_QUESTIONS = Path("bench/data/article_questions.jsonl")
+_REPOSITORY = Path(__file__).resolve().parent.parent  # where an editable install runs from
 # The held-out casual set and the four SQuAD articles it asks about; never fitted on.
-CASUAL_QUESTIONS = Path("bench/data/casual_questions.jsonl")
-CASUAL_ARTICLES = Path("tests/data/squad/dev-v2.0-4articles.json")
+CASUAL_QUESTIONS = _REPOSITORY / "bench" / "data" / "casual_questions.jsonl"
+CASUAL_ARTICLES = _REPOSITORY / "tests" / "data" / "squad" / "dev-v2.0-4articles.json"
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """The ``eval`` subcommand's parser; the caller adds --seeds/--index-dir/--model."""
     parser = subparsers.add_parser("eval", help="measure answer accuracy and abstention")
-    parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="article question set (JSON lines)")
+    parser.add_argument("--questions", type=Path, help=f"article question set (JSON lines; default {DEFAULT_QUESTIONS} of the repository)")
     parser.add_argument("--squad", type=Path, metavar="FILE", help="score a SQuAD 2.0 file instead (its articles are the documents)")
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="use only the first N questions of each article (SQuAD)")
     parser.add_argument("--casual", type=Path, default=CASUAL_QUESTIONS, help="the held-out casual question set (JSON lines)")
@@ -39,16 +42,50 @@ def _option(args: argparse.Namespace, settings: Any, name: str, setting: str, de
     return default if value is None else value
 
 
+def questions_file(path: Path | None) -> Path:
+    """The article question set: the one given, else the repository's, from whatever folder."""
+    if path is not None:
+        return path
+    for candidate in (_REPOSITORY / DEFAULT_QUESTIONS, DEFAULT_QUESTIONS):
+        if candidate.is_file():
+            return candidate
+    raise SettingsError(
+        f"the article question set {DEFAULT_QUESTIONS} is neither in {_REPOSITORY} nor here: "
+        "run kizuna eval from the project folder, or pass --questions FILE"
+    )
+
+
+def _require_matplotlib() -> None:
+    """--plot's library is optional: say so before the evaluation runs, not after."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise SettingsError("--plot needs matplotlib, which is not installed: pip install -e '.[eval]'") from None
+
+
 def run(args: argparse.Namespace, settings: Any = None) -> int:
     """Run the evaluation; returns a process exit code."""
     from index.embedder import load_embedder
+    from index.evaluation import load_article_questions, load_squad
 
+    # Everything that can be wrong with the inputs fails now, not after the model's load.
+    if args.plot:
+        _require_matplotlib()
+    if args.squad:
+        data = load_squad(args.squad)
+    else:
+        data = load_article_questions(questions_file(args.questions))
+        _check_folders(args, settings)
+        if not args.no_casual:
+            from index.evaluation import load_casual_questions
+
+            args.casual_set = (load_casual_questions(args.casual), load_squad(CASUAL_ARTICLES))
     model = _option(args, settings, "model", "model", None)
     embedder = load_embedder(model)
     if args.squad:
-        result = _squad(args, embedder)
+        result = _squad(args, embedder, data)
     else:
-        result = _articles(args, settings, embedder)
+        result = _articles(args, settings, embedder, data)
     if args.json:
         result = {k: v for k, v in result.items() if k != "confidence"}
         print(json.dumps(result, indent=1, ensure_ascii=False))
@@ -57,14 +94,22 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     return 0
 
 
-def _articles(args: argparse.Namespace, settings: Any, embedder: Any) -> dict:
-    from index.engine import Engine
-    from index.evaluation import evaluate_articles, load_article_questions
-
+def _folders(args: argparse.Namespace, settings: Any) -> tuple[Path, Path]:
     seeds = Path(_option(args, settings, "seeds", "seeds_dir", "seeds"))
-    index_dir = Path(_option(args, settings, "index_dir", "index_dir", ".kizuna-index"))
-    engine = Engine.open(seeds, index_dir, embedder)
-    questions = load_article_questions(args.questions)
+    return seeds, Path(_option(args, settings, "index_dir", "index_dir", ".kizuna-index"))
+
+
+def _check_folders(args: argparse.Namespace, settings: Any) -> None:
+    from .commands import check_folders
+
+    check_folders(*_folders(args, settings))
+
+
+def _articles(args: argparse.Namespace, settings: Any, embedder: Any, questions: list) -> dict:
+    from index.engine import Engine
+    from index.evaluation import evaluate_articles
+
+    engine = Engine.open(*_folders(args, settings), embedder)
     result = evaluate_articles(engine, questions)
     if args.plot:
         yes = [c for q, c in zip(questions, result["confidences"]) if q.gold is not None]
@@ -79,27 +124,26 @@ def _articles(args: argparse.Namespace, settings: Any, embedder: Any) -> dict:
 def _casual(args: argparse.Namespace, embedder: Any) -> dict:
     """The held-out casual set, asked of an engine over the four articles it is about."""
     from index.engine import Engine
-    from index.evaluation import evaluate_casual, load_casual_questions, load_squad
+    from index.evaluation import evaluate_casual
 
-    squad = load_squad(CASUAL_ARTICLES)
+    questions, squad = args.casual_set
     with tempfile.TemporaryDirectory(prefix="kizuna-casual-") as folder:
         seeds = Path(folder) / "seeds"
         seeds.mkdir()
         for doc in squad.documents:  # no title line: the offsets are SQuAD's own
             (seeds / doc.path).write_text(doc.text, encoding="utf-8")
         engine = Engine.open(seeds, Path(folder) / "index", embedder)
-        result = evaluate_casual(engine, load_casual_questions(args.casual))
+        result = evaluate_casual(engine, questions)
     result.pop("confidences", None)
     return result
 
 
-def _squad(args: argparse.Namespace, embedder: Any) -> dict:
+def _squad(args: argparse.Namespace, embedder: Any, squad: Any) -> dict:
     from index.corpus import IndexParams, embed_documents
-    from index.evaluation import evaluate_squad, load_squad, pick_questions
+    from index.evaluation import evaluate_squad, pick_questions
     from index.ranking import Calibration, Weights
 
     started = time.perf_counter()
-    squad = load_squad(args.squad)
     picked = pick_questions(squad, args.limit)
     corpus, _ = embed_documents(squad.documents, embedder, IndexParams(), {})
     vectors, tokens = embedder.encode_with_tokens([squad.questions[i].question for i in picked])
@@ -109,7 +153,7 @@ def _squad(args: argparse.Namespace, embedder: Any) -> dict:
     result["documents"] = len(squad.documents)
     result["sentences"] = len(corpus.sentences)
     if args.plot:
-        plot_confidence(args.plot, result["confidence"], result["abstention"]["threshold"])
+        plot_confidence(args.plot, result["confidence"], Calibration().answer)
     return result
 
 
@@ -189,12 +233,11 @@ def render_squad(r: dict) -> str:
         for pool in ("article", "global"):
             s = r["scores"][name][pool]
             lines.append(f"{name:13} {pool:8} {s['n']:5d} {s['p_at_1']:6.3f} {s['mrr']:6.3f} {s['recall_at_5']:6.3f}")
-    a = r["abstention"]
+    v = r["verdicts"]
+    lines += [f"{'verdicts':27} {'answer':>7} {'likely':>7} {'not found':>9}"]
+    for group, label in (("answerable", "answerable"), ("impossible", "impossible (near misses)"), ("off_topic", "off-topic (other article)")):
+        lines.append(f"  {label:25} {_pct(v[group]['answer']):>7} {_pct(v[group]['likely']):>7} {_pct(v[group]['not_found']):>9}")
     lines += [
-        f"abstention at threshold {a['threshold']:.2f}:",
-        f"  answerable wrongly declined   {_pct(a['answerable_declined'])}",
-        f"  impossible declined           {_pct(a['impossible_declined'])}",
-        f"  off-topic (other article)     {_pct(a['off_topic_declined'])}",
         f"quote length {r['quote_chars']:.0f} chars vs mean sentence {r['sentence_chars']:.0f} "
         f"({r['quote_chars'] / r['sentence_chars']:.2f}x)",
     ]

@@ -76,6 +76,13 @@ def render_report(report: BuildReport) -> str:
     ]
     for label, paths in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
         if paths:
-            lines.append(f"  {label}: {', '.join(paths)}")
+            lines.append(f"  {label}: {_paths(paths)}")
     lines += [f"  warning: {w}" for w in report.warnings]
     return "\n".join(lines)
+
+
+def _paths(paths: tuple[str, ...]) -> str:
+    """Up to 10 paths in full; past that the count and the first five, so a report stays short."""
+    if len(paths) <= 10:
+        return ", ".join(paths)
+    return f"{len(paths)} files, {', '.join(paths[:5])} and {len(paths) - 5} more"

@@ -2,12 +2,24 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 
 class SettingsError(ValueError):
     """A setting in the environment or .env has a value Kizuna cannot use."""
+
+
+# torch's device names; checked here so a typo fails at once, not after loading the model.
+_DEVICE = re.compile(r"(cpu|cuda|mps|xpu|npu|hpu)(:\d+)?")
+
+
+def _device(env: dict[str, str]) -> str:
+    device = env.get("KIZUNA_DEVICE", "").strip() or "cpu"
+    if not _DEVICE.fullmatch(device):
+        raise SettingsError(f"KIZUNA_DEVICE must be cpu, cuda (or cuda:N), mps or xpu, not {device!r}")
+    return device
 
 
 def _number(env: dict[str, str], name: str, default, low, high, kind=int):
@@ -72,7 +84,7 @@ class Settings:
             seeds_dir=Path(env.get("KIZUNA_SEEDS", "").strip() or "seeds"),
             index_dir=Path(env.get("KIZUNA_INDEX_DIR", "").strip() or ".kizuna-index"),
             model=env.get("KIZUNA_MODEL", "").strip() or None,
-            device=env.get("KIZUNA_DEVICE", "").strip() or "cpu",
+            device=_device(env),
             alternatives=_number(env, "KIZUNA_ALTERNATIVES", 3, 0, 10),
             max_file_mb=_number(env, "KIZUNA_MAX_FILE_MB", 4.0, 0.001, 1024.0, float),
             cooldown_rate=_number(env, "KIZUNA_COOLDOWN_RATE", 5, 1, 1000),

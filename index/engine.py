@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import unicodedata
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 _CONTEXT_SENTENCES = 2
+# Reads of the stored index before giving up on one that another process keeps replacing.
+_LOAD_TRIES = 5
+# Discord's raw mention syntax: users <@123> and <@!123>, roles <@&123>, channels <#123>.
+_MENTION = re.compile(r"<(?:@[!&]?|#)\d+>")
 
 
 def clean_question(question: str) -> str:
@@ -33,7 +38,9 @@ def clean_question(question: str) -> str:
     Phones and IMEs type full-width letters ("ｗｈｅｎ") and ligatures, and text pasted
     from the web carries zero-width spaces and direction marks inside words: none of
     them may change the answer. Invisible format characters are dropped (a zero-width
-    space splits no word); other control characters become spaces.
+    space splits no word); other control characters become spaces. Raw Discord
+    mentions ("<@123> when did…", pasted on the command line) are no part of the
+    question; the bot writes the mentions it can name as "@Alice" before this.
     """
     if not isinstance(question, str):
         raise InvalidQuestion("the question must be text")
@@ -41,6 +48,7 @@ def clean_question(question: str) -> str:
         "" if unicodedata.category(ch) == "Cf" else ch if ch.isprintable() else " "
         for ch in unicodedata.normalize("NFKC", question)
     )
+    text = _MENTION.sub(" ", text)
     text = " ".join(text.split())
     if not text:
         raise InvalidQuestion("the question is empty")
@@ -130,6 +138,7 @@ class Engine:
             progress("reading", 0, 1)
         if not self.seeds_dir.is_dir():
             raise IndexBuildError(f"the seeds folder {self.seeds_dir} does not exist")
+        store.check_index_dir(self.index_dir)  # before minutes of embedding, not after
         documents, warnings = load_documents(self.seeds_dir, self.max_file_bytes)
         for warning in warnings:
             log.warning("%s", warning)
@@ -152,23 +161,38 @@ class Engine:
         return self._report(corpus, added, changed, removed, fresh, started, warnings, rebuilt=True)
 
     def _load_stored(self) -> Corpus | None:
-        """The index on disk if it was built the same way, else None (with a warning)."""
-        manifest = store.read_manifest(self.index_dir)
-        if manifest is None:
-            if store.current_build(self.index_dir) is not None:
-                log.warning("the index in %s is unreadable; rebuilding it", self.index_dir)
-            return None
+        """The index on disk if it was built the same way, else None (with a warning).
+
+        Another process may put a new build in service, and delete the old one, while
+        this one reads. So each try reads CURRENT once and uses that build for manifest
+        and data; a failure only means corruption when the same build fails twice.
+        """
+        failed = None
+        for _ in range(_LOAD_TRIES):
+            build = store.current_build(self.index_dir)
+            if build is None:
+                return None
+            try:
+                return self._load_build(build)
+            except store.CorruptIndex as err:
+                if build == failed:
+                    log.warning("the index in %s is corrupt (%s); rebuilding it", self.index_dir, err)
+                    return None
+                log.debug("reading %s failed (%s); reading CURRENT again", build, err)
+                failed = build
+        log.warning("the index in %s kept changing while it was read; rebuilding it", self.index_dir)
+        return None
+
+    def _load_build(self, build: Path) -> Corpus | None:
+        """One build's corpus, or None when it was built with another model or parameters."""
+        manifest = store.build_manifest(build)
         if manifest.get("model") != self.embedder.name or manifest.get("dimension") != self.embedder.dimension:
             log.info("the index was built with %s; rebuilding for %s", manifest.get("model"), self.embedder.name)
             return None
         if manifest.get("params") != self.params.to_dict():
             log.info("the chunking parameters changed; rebuilding the index")
             return None
-        try:
-            corpus = store.load(self.index_dir, manifest)
-        except store.CorruptIndex as err:
-            log.warning("the index in %s is corrupt (%s); rebuilding it", self.index_dir, err)
-            return None
+        corpus = store.load(self.index_dir, manifest, build)
         self._manifest = manifest
         return corpus
 

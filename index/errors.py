@@ -24,3 +24,11 @@ class IndexBuildError(KizunaError):
 
 class ModelLoadError(KizunaError):
     """The embedding model could not be loaded (wrong name, no network, bad files)."""
+
+
+class IndexStorageError(IndexBuildError):
+    """The index folder cannot hold an index: it is a file, cannot be written, or its CURRENT is not a file."""
+
+
+class DataFileError(KizunaError):
+    """A data file named by the caller (a question set, a SQuAD file) is missing or not in its format."""

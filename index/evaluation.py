@@ -19,6 +19,7 @@ import numpy as np
 from .corpus import Corpus
 from .documents import Document
 from .embedder import Embedder
+from .errors import DataFileError
 from .lexical import build_bm25
 from .ranking import Calibration, Weights, rank
 from .tokens import Tokens
@@ -65,7 +66,21 @@ def squad_documents(data: dict) -> SquadSet:
 
 
 def load_squad(path: Path) -> SquadSet:
-    return squad_documents(json.loads(Path(path).read_text(encoding="utf-8")))
+    """A SQuAD 2.0 JSON file as documents and questions; DataFileError names what is wrong."""
+    what = "pass a SQuAD 2.0 JSON file such as dev-v2.0.json"
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as err:
+        raise DataFileError(f"cannot read the SQuAD file {path} ({err.strerror or err}): {what}") from err
+    except ValueError as err:
+        raise DataFileError(f"{path} is not JSON ({err}): {what}") from err
+    try:
+        squad = squad_documents(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise DataFileError(f"{path} is not SQuAD 2.0 ({type(err).__name__}: {err}): {what}") from err
+    if not squad.questions:
+        raise DataFileError(f"{path} holds no SQuAD questions: {what}")
+    return squad
 
 
 def gold_rows(corpus: Corpus, doc: int, starts: Sequence[int]) -> np.ndarray:
@@ -130,19 +145,35 @@ class ArticleQuestion:
     role: str = "answerable"
 
 
+def _json_lines(path: Path, shape: str, make) -> list:
+    """``make(item)`` for each JSON object line of ``path``; a bad line names the file and line."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError) as err:
+        raise DataFileError(f"cannot read the question file {path} ({getattr(err, 'strerror', None) or err})") from err
+    out = []
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            try:
+                out.append(make(json.loads(line)))
+            except json.JSONDecodeError as err:
+                raise DataFileError(f"{path}, line {number}: broken JSON ({err.msg}, column {err.colno}); {shape}") from err
+            except (KeyError, TypeError, AttributeError) as err:
+                raise DataFileError(f"{path}, line {number}: not a question ({type(err).__name__}: {err}); {shape}") from err
+    return out
+
+
 def load_article_questions(path: Path) -> list[ArticleQuestion]:
     """``{"question", "gold", "kind"}`` per line; blank lines are skipped.
 
     ``kind`` is answerable, near_miss or off_topic (``unanswerable``, the older word,
     reads as near_miss).
     """
-    out = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            item = json.loads(line)
-            role = {"unanswerable": "near_miss"}.get(item.get("kind", "answerable"), item.get("kind", "answerable"))
-            out.append(ArticleQuestion(item["question"], item.get("gold") if role == "answerable" else None, role))
-    return out
+    def make(item: dict) -> ArticleQuestion:
+        role = {"unanswerable": "near_miss"}.get(item.get("kind", "answerable"), item.get("kind", "answerable"))
+        return ArticleQuestion(item["question"], item.get("gold") if role == "answerable" else None, role)
+
+    return _json_lines(path, 'each line must be a JSON object like {"question": "...", "gold": "...", "kind": "..."}', make)
 
 
 @dataclass(frozen=True)
@@ -155,12 +186,11 @@ class CasualQuestion:
 
 def load_casual_questions(path: Path) -> list[CasualQuestion]:
     """``{"question", "document", "evidence", "kind"}`` per line (the held-out casual set)."""
-    out = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            item = json.loads(line)
-            out.append(CasualQuestion(item["question"], item.get("document"), item.get("evidence"), item["kind"]))
-    return out
+    return _json_lines(
+        path,
+        'each line must be a JSON object like {"question": "...", "document": "...", "evidence": "...", "kind": "..."}',
+        lambda item: CasualQuestion(item["question"], item.get("document"), item.get("evidence"), item["kind"]),
+    )
 
 
 def casual_gold(documents: Sequence[Document], question: CasualQuestion) -> tuple[str, int] | None:
@@ -310,6 +340,7 @@ def evaluate_squad(
     scores = {name: {"article": Scores(), "global": Scores()} for name in systems}
     scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in range(len(corpus.documents))}
     confidence = {"answerable": [], "impossible": [], "off_topic": []}
+    verdicts: dict[str, list[str]] = {"answerable": [], "impossible": [], "off_topic": []}
     quoted = []
     for i in picked:
         q = squad.questions[i]
@@ -318,11 +349,14 @@ def evaluate_squad(
         mine = rank(corpus, q.question, vec, scopes[q.doc], weights, calibration, toks)
         if q.impossible:
             confidence["impossible"].append(mine.confidence)
+            verdicts["impossible"].append(mine.verdict)
             continue
         confidence["answerable"].append(mine.confidence)
+        verdicts["answerable"].append(mine.verdict)
         # Off topic: the same question with the search held to the next article.
-        other = scopes[(q.doc + 1) % len(corpus.documents)]
-        confidence["off_topic"].append(rank(corpus, q.question, vec, other, weights, calibration, toks).confidence)
+        other = rank(corpus, q.question, vec, scopes[(q.doc + 1) % len(corpus.documents)], weights, calibration, toks)
+        confidence["off_topic"].append(other.confidence)
+        verdicts["off_topic"].append(other.verdict)
         gold = gold_rows(corpus, q.doc, q.starts)
         _check_offsets(corpus, int(mine.rows[0]))
         quoted.append(int(corpus.ends[mine.rows[0]] - corpus.starts[mine.rows[0]]))
@@ -330,15 +364,12 @@ def evaluate_squad(
             article = mine if name == "engine" else rank(searched, q.question, vec, scopes[q.doc], w, calibration, toks)
             scores[name]["article"].add(position_of(article.rows, gold))
             scores[name]["global"].add(position_of(rank(searched, q.question, vec, None, w, calibration, toks).rows, gold))
-    threshold = calibration.threshold
     return {
         "questions": len(picked),
         "scores": {name: {scope: s.to_dict() for scope, s in by.items()} for name, by in scores.items()},
-        "abstention": {
-            "threshold": threshold,
-            "answerable_declined": _mean([c < threshold for c in confidence["answerable"]]),
-            "impossible_declined": _mean([c < threshold for c in confidence["impossible"]]),
-            "off_topic_declined": _mean([c < threshold for c in confidence["off_topic"]]),
+        "verdicts": {
+            group: {v: _mean([x == v for x in got]) for v in ("answer", "likely", "not_found")}
+            for group, got in verdicts.items()
         },
         "quote_chars": _mean(quoted),
         "sentence_chars": float(np.mean(corpus.ends - corpus.starts)) if len(corpus.ends) else math.nan,

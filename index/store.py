@@ -34,6 +34,7 @@ import numpy as np
 
 from .corpus import Cached, Corpus, IndexParams
 from .documents import Document
+from .errors import IndexStorageError
 from .lexical import load_bm25, save_bm25
 from .sentences import Sentence
 from .tokens import TokenVectors
@@ -105,11 +106,37 @@ def _writer_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
+def check_index_dir(index_dir: Path) -> None:
+    """Raise IndexStorageError when ``index_dir`` can't hold an index, before any work is done.
+
+    A file in its place, or a CURRENT that is a folder, would only fail at the very end
+    of a build (leaving the build behind); writability is learnt by writing, in ``save``.
+    """
+    # The nearest part of the path that exists must be a folder (a path under a file
+    # does not "exist" for pathlib, and mkdir fails on it with ENOTDIR).
+    existing = next((p for p in (index_dir, *index_dir.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        where = "is a file" if existing == index_dir else f"cannot be made, {existing} is a file"
+        raise IndexStorageError(f"the index folder {index_dir} {where}: move it away or choose another index folder")
+    pointer = index_dir / POINTER
+    if pointer.is_dir():
+        raise IndexStorageError(
+            f"{pointer} is a folder, but it must be the file naming the build in service: remove it (the index is rebuilt)"
+        )
+
+
 def save(corpus: Corpus, index_dir: Path, model: str) -> dict:
     """Write ``corpus`` as a new build and put it in service; returns its manifest."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with _writer_lock(index_dir):
-        return _save_locked(corpus, index_dir, model)
+    check_index_dir(index_dir)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        with _writer_lock(index_dir):
+            return _save_locked(corpus, index_dir, model)
+    except OSError as err:
+        raise IndexStorageError(
+            f"cannot write the index in {index_dir} ({err.strerror or err}): "
+            "make the folder writable, free some space, or choose another index folder"
+        ) from err
 
 
 def _save_locked(corpus: Corpus, index_dir: Path, model: str) -> dict:
@@ -126,6 +153,8 @@ def _save_locked(corpus: Corpus, index_dir: Path, model: str) -> dict:
         _point_to(index_dir, name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if current_build(index_dir) != index_dir / name:  # never put in service: debris
+            shutil.rmtree(index_dir / name, ignore_errors=True)
         raise
     _remove_debris(index_dir, keep=name)
     return manifest
@@ -168,11 +197,15 @@ def _manifest(corpus: Corpus, model: str, files: dict[str, str]) -> dict:
 
 def _point_to(index_dir: Path, name: str) -> None:
     tmp = index_dir / f".{POINTER}.{uuid.uuid4().hex[:8]}"
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, index_dir / POINTER)
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, index_dir / POINTER)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(index_dir)
 
 
@@ -204,15 +237,28 @@ def read_manifest(index_dir: Path) -> dict | None:
     if folder is None:
         return None
     try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return build_manifest(folder)
+    except CorruptIndex:
         return None
-    return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else None
 
 
-def load(index_dir: Path, manifest: dict) -> Corpus:
-    """The corpus of the build in service, checked file by file against its manifest."""
-    folder = current_build(index_dir)
+def build_manifest(build: Path) -> dict:
+    """The manifest of one build folder; CorruptIndex when it is missing or unusable."""
+    try:
+        manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise CorruptIndex(f"manifest.json is unreadable ({type(err).__name__}: {err})") from err
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise CorruptIndex(f"manifest.json is not a format {FORMAT} manifest")
+    return manifest
+
+
+def load(index_dir: Path, manifest: dict, build: Path | None = None) -> Corpus:
+    """The corpus of a build (default: the one in service), checked file by file against its manifest.
+
+    Pass the ``build`` whose manifest was read: CURRENT may name another one by now.
+    """
+    folder = build if build is not None else current_build(index_dir)
     if folder is None:
         raise CorruptIndex("no build in service")
     try:

@@ -19,6 +19,12 @@ def test_when_did_relations_begin_quotes_the_1924_sentence(article_engine):
     assert answer.quote[slice(*answer.highlight)] == "1924"  # the part that answers "when"
 
 
+def test_a_question_that_begins_with_a_mention_is_answered(article_engine):
+    # As typed on the command line, copied from Discord: the mention was declined before.
+    answer = article_engine.ask("<@123> when did relations begin?")
+    assert answer.answered and answer.quote == RELATIONS and answer.question == "when did relations begin?"
+
+
 def test_a_one_sentence_paragraph_borrows_its_subject_from_the_paragraph_before(article_engine):
     # "In 2013, the level of political cooperation was raised to strategic partnership."
     # names neither country; the paragraph before it does.

@@ -31,6 +31,8 @@ def index_dir(tmp_path_factory) -> Path:
     first = kizuna("index", index_dir=folder)
     assert first.returncode == 0, first.stderr
     assert "documents 1, sentences 15, chunks 15" in first.stdout and "1 document(s) embedded anew" in first.stdout
+    # Standard error is a pipe here: a summary line, not a progress bar redrawn with \r.
+    assert "\r" not in first.stderr and "embedded 30 of 30 texts in" in first.stderr
     return folder
 
 
@@ -131,8 +133,9 @@ def test_unloadable_model_is_a_clear_error(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_eval_article_set_prints_the_table(index_dir):
-    result = kizuna("eval", "--json", index_dir=index_dir, cwd=SEEDS.parent)
+def test_eval_article_set_prints_the_table(index_dir, tmp_path):
+    # Run outside the project folder: the question set is found beside the package.
+    result = kizuna("eval", "--json", index_dir=index_dir, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["answerable"] == 50 and data["unanswerable"] == 22

@@ -109,3 +109,60 @@ def test_unreadable_file_is_reported_not_raised(tmp_path):
 def test_missing_seeds_folder_is_a_warning(tmp_path):
     docs, warnings = _load(tmp_path / "nope")
     assert docs == [] and "does not exist" in warnings[0]
+
+
+def test_binary_file_named_txt_is_skipped_with_a_warning(tmp_path):
+    import random
+
+    (tmp_path / "x.txt").write_bytes(random.Random(9).randbytes(100_000))  # head -c 100000 /dev/urandom
+    (tmp_path / "ok.txt").write_text("Fine text.", encoding="utf-8")
+    docs, warnings = _load(tmp_path)
+    assert [d.path for d in docs] == ["ok.txt"]
+    assert [w for w in warnings if w.startswith("x.txt: skipped")] and len(warnings) == 1
+
+
+def test_control_characters_without_nul_bytes_are_skipped_as_binary(tmp_path):
+    (tmp_path / "controls.txt").write_bytes(bytes(range(1, 32)) * 200 + b"a few letters")
+    docs, warnings = _load(tmp_path)
+    assert docs == [] and warnings[0].startswith("controls.txt: skipped") and "binary" in warnings[0]
+
+
+def test_utf16_without_a_byte_order_mark_is_skipped_with_a_warning(tmp_path):
+    text = "The purple cow crossed the bridge at noon."
+    (tmp_path / "le.txt").write_bytes(text.encode("utf-16-le"))
+    (tmp_path / "be.txt").write_bytes(text.encode("utf-16-be"))
+    docs, warnings = _load(tmp_path)
+    assert docs == []
+    assert sorted(w.split(":")[0] for w in warnings) == ["be.txt", "le.txt"]
+    assert all("UTF-16 without a byte-order mark" in w for w in warnings)
+
+
+def test_a_file_without_letters_is_skipped_with_a_warning(tmp_path):
+    (tmp_path / "numbers.txt").write_text("1924 1925 ... 2022-01-09 42 %%%\n", encoding="utf-8")
+    docs, warnings = _load(tmp_path)
+    assert docs == [] and warnings[0].startswith("numbers.txt: skipped") and "no letters" in warnings[0]
+
+
+def test_latin1_with_many_accents_is_still_indexed(tmp_path):
+    text = "Café au lait est servi à Paris, déjà très célèbre. Les élèves étudient."
+    (tmp_path / "fr.txt").write_bytes(text.encode("latin-1"))
+    docs, warnings = _load(tmp_path)
+    assert len(docs) == 1 and any("not valid UTF-8" in w for w in warnings)
+
+
+def test_empty_seeds_folder_is_a_warning(tmp_path):
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    docs, warnings = _load(tmp_path)
+    assert docs == [] and len(warnings) == 1 and "no .txt or .md documents" in warnings[0]
+
+
+def test_the_readme_states_the_decoding_rule_the_code_uses():
+    from conftest import ROOT
+    from index.documents import _MAX_BAD_SHARE
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    rule = readme[readme.index("How a document is decoded") :][:1200]
+    for clause in ("byte-order mark is dropped", "become `�`", "CRLF and lone CR line ends become LF",
+                   "U+001F other than tab and newline become spaces", f"more than {_MAX_BAD_SHARE:.0%}",
+                   "UTF-16 without a byte-order mark", "no letters"):
+        assert clause in rule, clause

@@ -8,6 +8,7 @@ import pytest
 from conftest import RELATIONS
 from index import Engine, IndexBuildError, InvalidQuestion, RebuildInProgress, UnknownDocument
 from index.embedder import HashingEmbedder
+from index.engine import clean_question
 
 ARTICLE = "turkey-japan-foreign-ministers-2022-01-09.txt"
 
@@ -36,6 +37,20 @@ def test_huge_question_is_refused_with_its_length(engine):
 def test_hostile_text_is_just_a_question(engine):
     answer = engine.ask("<@everyone> `rm -rf /` **bold** ${jndi:ldap://x} ' OR 1=1 -- relations 1924")
     assert answer.passage is not None and answer.question.startswith("<@everyone>")
+
+
+@pytest.mark.parametrize("mention", ["<@123>", "<@!123>", "<@&456>", "<#789>"])
+def test_discord_mentions_are_no_part_of_the_question(engine, mention):
+    assert clean_question(f"{mention} when did relations begin?") == "when did relations begin?"
+    assert clean_question(f"when did {mention} relations begin?{mention}") == "when did relations begin?"
+    answer = engine.ask(f"{mention} when did diplomatic relations begin?")
+    assert answer.question == "when did diplomatic relations begin?" and answer.quote == RELATIONS
+    with pytest.raises(InvalidQuestion, match="empty"):
+        engine.ask(f"{mention} {mention}")
+
+
+def test_names_the_bot_wrote_for_mentions_stay_in_the_question():
+    assert clean_question("what did @Alice say in #general?") == "what did @Alice say in #general?"
 
 
 def test_full_width_letters_and_invisible_characters_ask_the_same_question(engine):

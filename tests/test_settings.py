@@ -39,11 +39,31 @@ def test_values_are_parsed_and_typed():
         ({"KIZUNA_ALTERNATIVES": "three"}, "must be a whole number"),
         ({"KIZUNA_COOLDOWN_SECONDS": "soon"}, "must be a number"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be"),
+        ({"KIZUNA_DEVICE": "gpu"}, "KIZUNA_DEVICE must be cpu, cuda"),
     ],
 )
 def test_bad_values_name_the_variable(env, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_devices_torch_knows_are_accepted():
+    for device in ("cpu", "cuda", "cuda:1", "mps"):
+        assert Settings.from_env({"KIZUNA_DEVICE": device}).device == device
+
+
+def test_a_bad_device_is_reported_before_the_model_loads(tmp_path, monkeypatch, capsys):
+    from bot import cli
+
+    def load_embedder(*args, **kwargs):
+        raise AssertionError("the model was loaded before the setting was checked")
+
+    monkeypatch.setattr("index.embedder.load_embedder", load_embedder)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.setenv("KIZUNA_DEVICE", "gpu")
+    assert cli.main(["ask", "--seeds", str(tmp_path), "when did relations begin?"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "KIZUNA_DEVICE must be" in err and "'gpu'" in err
 
 
 def test_the_token_never_appears_in_the_settings_repr():

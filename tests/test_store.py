@@ -161,3 +161,126 @@ def test_two_writers_at_once_leave_a_loadable_index(seeds, tmp_path, hashing):
     assert store.load(tmp_path / "idx", manifest).sentences == engine.corpus.sentences
     builds = [p for p in (tmp_path / "idx").iterdir() if p.name.startswith("build-")]
     assert builds == [store.current_build(tmp_path / "idx")]
+
+
+def _corpus_of_another_process(seeds, tmp_path):
+    """What another process would save: these seeds plus one more document."""
+    import shutil
+
+    other = tmp_path / "other-seeds"
+    shutil.copytree(seeds, other)
+    _add(other, "sake.txt", "Sake is brewed from polished rice.")
+    return Engine.open(other, tmp_path / "other-idx", HashingEmbedder()).corpus
+
+
+@pytest.mark.parametrize("moment", ["after CURRENT is read", "while the data is read"])
+def test_a_save_by_another_process_during_a_load_re_embeds_nothing(seeds, tmp_path, monkeypatch, caplog, moment):
+    idx = tmp_path / "idx"
+    _open(seeds, idx, HashingEmbedder())
+    first = store.current_build(idx)
+    other = _corpus_of_another_process(seeds, tmp_path)
+    saved = []
+
+    def other_process_saves():  # puts a new build in service and deletes the old one
+        if not saved:
+            saved.append(True)
+            store.save(other, idx, HashingEmbedder().name)
+
+    read_pointer, digest = store.current_build, store._sha256
+
+    def current_build(index_dir):
+        build = read_pointer(index_dir)
+        other_process_saves()
+        return build
+
+    def sha256(path):
+        other_process_saves()
+        return digest(path)
+
+    if moment == "after CURRENT is read":
+        monkeypatch.setattr(store, "current_build", current_build)
+    else:
+        monkeypatch.setattr(store, "_sha256", sha256)
+    embedder = HashingEmbedder()
+    with caplog.at_level(logging.WARNING):
+        engine = _open(seeds, idx, embedder)
+    assert saved and not first.exists()  # the race happened: the build first named is gone
+    assert embedder.calls == 0 and "corrupt" not in caplog.text and "unreadable" not in caplog.text
+    assert engine.last_report.removed == ("sake.txt",)  # it read the other process's build
+
+
+def test_a_read_that_fails_once_is_tried_again_before_calling_the_index_corrupt(seeds, tmp_path, monkeypatch, caplog):
+    _open(seeds, tmp_path / "idx", HashingEmbedder())
+    digest = store._sha256
+    failures = []
+
+    def flaky(path):
+        if not failures:
+            failures.append(path)
+            raise OSError("Stale file handle")
+        return digest(path)
+
+    monkeypatch.setattr(store, "_sha256", flaky)
+    embedder = HashingEmbedder()
+    with caplog.at_level(logging.WARNING):
+        engine = _open(seeds, tmp_path / "idx", embedder)
+    assert failures and embedder.calls == 0 and not engine.last_report.rebuilt and "corrupt" not in caplog.text
+
+
+def test_an_index_replaced_during_every_read_is_given_up_after_a_few_tries(seeds, tmp_path, monkeypatch, caplog):
+    from index import engine as engine_module
+
+    idx = tmp_path / "idx"
+    corpus = _open(seeds, idx, HashingEmbedder()).corpus
+    read_pointer = store.current_build
+    saves = []
+
+    def replaced_after_each_read(index_dir):
+        build = read_pointer(index_dir)
+        saves.append(store.save(corpus, idx, HashingEmbedder().name))
+        return build
+
+    monkeypatch.setattr(store, "current_build", replaced_after_each_read)
+    with caplog.at_level(logging.WARNING):
+        engine = _open(seeds, idx, HashingEmbedder())
+    assert len(saves) == engine_module._LOAD_TRIES and "kept changing" in caplog.text
+    assert engine.last_report.rebuilt
+
+
+def test_a_current_that_is_a_folder_is_refused_before_embedding_and_nothing_is_left(seeds, tmp_path, hashing):
+    from index.errors import IndexStorageError
+
+    (tmp_path / "idx" / "CURRENT").mkdir(parents=True)
+    with pytest.raises(IndexStorageError, match="CURRENT is a folder"):
+        _open(seeds, tmp_path / "idx", hashing)
+    assert hashing.calls == 0
+    assert [p.name for p in (tmp_path / "idx").iterdir()] == ["CURRENT"]
+
+
+def test_a_pointer_that_cannot_be_replaced_leaves_no_build_or_temporary_file(seeds, tmp_path, hashing, monkeypatch):
+    from index.errors import IndexStorageError
+
+    engine = _open(seeds, tmp_path / "idx", hashing)
+    before = sorted(p.name for p in (tmp_path / "idx").iterdir())
+    real_replace = store.os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith(store.POINTER):
+            raise IsADirectoryError(21, "Is a directory", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(store.os, "replace", replace)
+    with pytest.raises(IndexStorageError, match="Is a directory"):
+        store.save(engine.corpus, tmp_path / "idx", hashing.name)
+    monkeypatch.undo()
+    assert sorted(p.name for p in (tmp_path / "idx").iterdir()) == before  # the old build still in service
+
+
+@pytest.mark.parametrize("where", ["idx", "idx/deeper"])
+def test_an_index_folder_that_is_or_lies_under_a_file_is_a_clear_error(seeds, tmp_path, hashing, where):
+    from index.errors import IndexStorageError
+
+    (tmp_path / "idx").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(IndexStorageError, match="is a file: move it away or choose another index folder"):
+        _open(seeds, tmp_path / where, hashing)
+    assert hashing.calls == 0
