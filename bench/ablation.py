@@ -1,101 +1,136 @@
-"""What each part of the ranking buys: the shipped ranking, and it with one part taken out.
+"""What each part of the engine buys, cross-validated by article: the shipped fit, and the
+same fitting procedure with one part taken out or one hand-made rule switched off.
 
-Run:  .venv/bin/python bench/ablation.py  [--squad ../shared/data/squad/dev-v2.0-16articles.json]
+Run:  .venv/bin/python bench/ablation.py  [--squad FILE] [--only NAME ...]
 
-For each variant: P@1 on SQuAD (per-article pool, all 16 articles, then the even- and
-odd-numbered ones apart) and top-1 on the article's question set. The weights were
-tuned on all 16 articles together with the article set, so a part is worth keeping
-when it helps both halves and the article, not just the total. This is the committed
-form of the checks quoted in ``index/ranking.py`` and ``index/tokens.py``.
+Every variant is fitted by ``kizuna fit``'s own procedure (``index/fitting.py``) and
+measured on articles its fit did not see: P@1 on SQuAD's and on the casual training
+questions, the share of answerable questions given not_found, and of off-topic ones
+given it. A hand-made rule stays only if it gains on folds it was not shaped on; the
+README lists what this run said for each.
 """
 from __future__ import annotations
 
 import argparse
-import dataclasses
+import re
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Callable, Iterator
+from types import SimpleNamespace
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.corpus import Corpus, IndexParams, embed_documents  # noqa: E402
-from index.documents import load_documents  # noqa: E402
+from bot import fit_cmd  # noqa: E402
+from index import answer_types, fitting, modifiers  # noqa: E402
+from index.answer_types import Kind  # noqa: E402
 from index.embedder import load_embedder  # noqa: E402
-from index.evaluation import gold_rows, load_article_questions, load_squad  # noqa: E402
-from index.ranking import SHORTLIST_WEIGHTS, Weights, rank  # noqa: E402
-
-SQUAD = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0-16articles.json"
-QUESTIONS = ROOT / "bench" / "data" / "article_questions.jsonl"
 
 
 @contextmanager
-def paragraph_context_off(*corpora: Corpus) -> Iterator[None]:
-    """The first sentence of each paragraph without the sentence before it (as before v5)."""
-    saved = [c.before.copy() for c in corpora]
-    for c in corpora:
-        first = np.array([r > 0 and c.sentences[r - 1].paragraph != s.paragraph for r, s in enumerate(c.sentences)], bool)
-        c.before[first] = -1
+def patched(module, name: str, value):
+    saved = getattr(module, name)
+    setattr(module, name, value)
+    answer_types._span_stems_of.cache_clear()
     try:
         yield
     finally:
-        for c, before in zip(corpora, saved):
-            c.before[:] = before
+        setattr(module, name, saved)
+        answer_types._span_stems_of.cache_clear()
 
 
-@contextmanager
-def nothing(*corpora: Corpus) -> Iterator[None]:
-    yield
+def _without(pattern: re.Pattern, old: str, new: str) -> re.Pattern:
+    assert old in pattern.pattern, old
+    return re.compile(pattern.pattern.replace(old, new), pattern.flags)
 
 
-VARIANTS: list[tuple[str, Weights, Callable]] = [
-    ("shipped", Weights(), nothing),
-    ("no token matching (first stage only)", SHORTLIST_WEIGHTS, nothing),
-    ("no context across paragraphs", Weights(), paragraph_context_off),
-    ("no answer kind", dataclasses.replace(Weights(), kind=0.0), nothing),
-    ("no BM25", dataclasses.replace(Weights(), lexical_sentence=0.0, lexical_chunk=0.0), nothing),
-    ("token matching x2 (SQuAD's own optimum)", dataclasses.replace(Weights(), token_match=3.0), nothing),
-]
+def no_city_of():
+    """'the city of Osaka' read as a place span (shaped on the seed article's Expo questions)."""
+    place = _without(answer_types._PLACE, r"(?:\s+of\s+[A-Z][a-z]+)?", "")
+    return patched(answer_types, "_PATTERNS", {**answer_types._PATTERNS, Kind.PLACE: place})
+
+
+def no_since_when():
+    """'since when', 'how long ago', 'how far back' asked as when-questions."""
+    patterns = tuple(
+        (kind, _without(p, "|since when|how long ago|how far back", "") if kind is Kind.TIME else p)
+        for kind, p in answer_types._QUESTION_PATTERNS
+    )
+    return patched(answer_types, "_QUESTION_PATTERNS", patterns)
+
+
+def no_era_words():
+    """'era', 'dynasty', 'period' counted as times (shaped on the Yuan dynasty article)."""
+    time_pattern = _without(answer_types._TIME, "century|decade|era|dynasty|period", "century|decade")
+    return patched(answer_types, "_PATTERNS", {**answer_types._PATTERNS, Kind.TIME: time_pattern})
+
+
+def no_named_runs():
+    """The modifier check's carve-outs for 'EU'/'European Union' and 'French Huguenot'."""
+    return patched(modifiers, "_named_in_run", lambda modifier, run: False)
+
+
+def no_verb_carve_out():
+    """The modifier check's carve-out for '-ed' words ('William invaded')."""
+    return patched(modifiers, "_looks_like_a_verb", lambda word: False)
+
+
+# name: (what the fit is told, the patch around building the cases)
+VARIANTS = {
+    "shipped": ({}, nullcontext),
+    "no token matching": ({"pinned": {"weights": {"token_match": 0.0}}}, nullcontext),
+    "no BM25": ({"pinned": {"weights": {"lexical_sentence": 0.0, "lexical_chunk": 0.0}}}, nullcontext),
+    "no answer kind": ({"pinned": {"weights": {"kind": 0.0}}, "drop": ("kind_mismatch",)}, nullcontext),
+    "no context across paragraphs": ({"pinned": {"paragraph": 0.0}}, nullcontext),
+    "no modifier check": ({"drop": ("modifier_conflict",)}, nullcontext),
+    "rule off: city of X": ({}, no_city_of),
+    "rule off: since when / how far back": ({}, no_since_when),
+    "rule off: era / dynasty / period": ({}, no_era_words),
+    "rule off: EU / Huguenot runs": ({}, no_named_runs),
+    "rule off: -ed verbs": ({}, no_verb_carve_out),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--squad", type=Path, default=SQUAD)
+    parser.add_argument("--squad", type=Path, default=fit_cmd.DEFAULT_SQUAD)
+    parser.add_argument("--only", nargs="*", help="run only these variants")
     args = parser.parse_args()
     started = time.perf_counter()
     embedder = load_embedder(None)
+    options = SimpleNamespace(squad=args.squad, questions=fit_cmd.ARTICLE_QUESTIONS, article_seeds=fit_cmd.ARTICLE_SEEDS)
+    quiet = lambda _text: None  # noqa: E731
+    print(f"{'variant':38} {'SQuAD P@1':>9} {'casual P@1':>10} {'article':>7} {'ans. not_found':>14} {'off-topic nf':>12}", flush=True)
+    for name, (fit_options, patch) in VARIANTS.items():
+        if args.only and name not in args.only:
+            continue
+        with patch():
+            cases, folds = fit_cmd.build_cases(options, embedder, quiet)
+            corpora: dict = {}
+            answerable = [i for i, c in enumerate(cases) if c.role == "answerable"]
+            right = fitting.bm25_hits([cases[i] for i in answerable], corpora)
+            bm25_right = {p: _spread(h, answerable, len(cases)) for p, h in right.items()}
+            held, _ = fitting.cross_validate(cases, folds, corpora, bm25_right, **fit_options)
+        pooled = fitting.pool(list(held.values()))
+        squad = fitting.figures(*fitting.of_style(fitting.pool([o for n, o in held.items() if n != "article"]), "squad"))
+        casual = fitting.figures(*fitting.of_style(fitting.pool([o for n, o in held.items() if n != "article"]), "casual"))
+        article = fitting.figures(*held["article"])
+        everything = fitting.figures(*pooled)
+        print(
+            f"{name:38} {squad['p_at_1']:9.3f} {casual['p_at_1']:10.3f} {article['p_at_1']:7.0%} "
+            f"{everything['answerable_not_found']:14.3f} {everything['off_topic_not_found']:12.3f}",
+            flush=True,
+        )
+    print(f"({time.perf_counter() - started:.0f} s; every figure cross-validated by article)")
 
-    documents, _ = load_documents(ROOT / "seeds")
-    article, _ = embed_documents(documents, embedder, IndexParams(), {})
-    asked = load_article_questions(QUESTIONS)
-    answerable = [q for q in asked if q.gold is not None]
-    a_vectors, a_tokens = embedder.encode_with_tokens([q.question for q in answerable])
 
-    squad = load_squad(args.squad)
-    corpus, _ = embed_documents(squad.documents, embedder, IndexParams(), {})
-    questions = [q for q in squad.questions if not q.impossible]
-    s_vectors, s_tokens = embedder.encode_with_tokens([q.question for q in questions])
-    scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in range(len(squad.documents))}
-    print(f"embedded {len(corpus.sentences)} SQuAD and {len(article.sentences)} article sentences in {time.perf_counter() - started:.0f} s")
-
-    print(f"{'variant':42} {'SQuAD P@1':>9} {'even':>6} {'odd':>6} {'article top-1':>13}")
-    for name, weights, switch in VARIANTS:
-        with switch(corpus, article):
-            hits = np.array([
-                rank(corpus, q.question, s_vectors[i : i + 1], scopes[q.doc], weights, q_tokens=s_tokens[i]).rows[0]
-                in gold_rows(corpus, q.doc, q.starts)
-                for i, q in enumerate(questions)
-            ])
-            right = [
-                article.sentences[int(rank(article, q.question, a_vectors[i : i + 1], None, weights, q_tokens=a_tokens[i]).rows[0])].text == q.gold
-                for i, q in enumerate(answerable)
-            ]
-        even = np.array([q.doc % 2 == 0 for q in questions])
-        print(f"{name:42} {hits.mean():9.3f} {hits[even].mean():6.3f} {hits[~even].mean():6.3f} {np.mean(right):13.0%}")
+def _spread(hits: np.ndarray, at: list[int], n: int) -> np.ndarray:
+    full = np.zeros(n, bool)
+    full[at] = hits
+    return full
 
 
 if __name__ == "__main__":

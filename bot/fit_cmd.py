@@ -16,6 +16,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQUAD = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0-16articles.json"
 ARTICLE_QUESTIONS = ROOT / "bench" / "data" / "article_questions.jsonl"
+# Casual questions typed as in a chat about four of the SQuAD articles, for fitting (the
+# casual set that `kizuna eval` reports is another one, held out).
+CASUAL_TRAIN = ROOT / "bench" / "data" / "casual_train_questions.jsonl"
 ARTICLE_SEEDS = ROOT / "seeds"
 # Embeddings of the fitting data, kept between runs (git-ignored): they depend only on
 # the model and the texts, and take most of a run to compute.
@@ -58,12 +61,18 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     fit = fitting.fit_all(cases, corpora, bm25_right)
     in_sample = fitting.measure(cases, fit, corpora)
     say("fitted on everything")
-    report = {"in_sample": in_sample, "squad_in_sample": fitting.measure([c for c in cases if c.group != "article"], fit, corpora),
-              "article_in_sample": fitting.measure([c for c in cases if c.group == "article"], fit, corpora)}
+    report = {
+        "in_sample": in_sample,
+        "squad_in_sample": fitting.measure([c for c in cases if c.style == "squad"], fit, corpora),
+        "casual_in_sample": fitting.measure([c for c in cases if c.style == "casual" and c.group != "article"], fit, corpora),
+        "article_in_sample": fitting.measure([c for c in cases if c.group == "article"], fit, corpora),
+    }
     if not args.no_cv:
         held, fits = fitting.cross_validate(cases, folds, corpora, bm25_right, progress=say)
         report["per_fold"] = {name: fitting.figures(*outcome) for name, outcome in held.items()}
-        report["squad_cross_validated"] = fitting.figures(*fitting.pool([o for n, o in held.items() if n != "article"]))
+        squad_folds = fitting.pool([o for n, o in held.items() if n != "article"])
+        report["squad_cross_validated"] = fitting.figures(*fitting.of_style(squad_folds, "squad"))
+        report["casual_cross_validated"] = fitting.figures(*fitting.of_style(squad_folds, "casual"))
         report["article_cross_validated"] = report["per_fold"].get("article", {})
         report["fold_settings"] = [to_json(f) for f in fits]
     out = args.out or PATH
@@ -94,10 +103,11 @@ def build_cases(args: argparse.Namespace, embedder: Any, say) -> tuple[list, lis
     for i, q in enumerate(squad.questions):
         gold = gold_rows(corpus, q.doc, q.starts) if not q.impossible else np.zeros(0, np.int64)
         role = "impossible" if q.impossible else "answerable"
-        cases.append(make_case(q.question, titles[q.doc], role, corpus, scopes[q.doc], vectors[i : i + 1], tokens[i], gold, decoded))
+        cases.append(make_case(q.question, titles[q.doc], role, "squad", corpus, scopes[q.doc], vectors[i : i + 1], tokens[i], gold, decoded))
         if not q.impossible:  # the same question, asked of another article: off its topic
             other = scopes[(q.doc + 1) % len(squad.documents)]
-            cases.append(make_case(q.question, titles[q.doc], "off_topic", corpus, other, vectors[i : i + 1], tokens[i], np.zeros(0, np.int64), decoded))
+            cases.append(make_case(q.question, titles[q.doc], "off_topic", "squad", corpus, other, vectors[i : i + 1], tokens[i], np.zeros(0, np.int64), decoded))
+    cases += casual_cases(squad, corpus, embedder, scopes, decoded)
     documents, _ = load_documents(args.article_seeds)
     article = embed_cached(documents, embedder, "article")
     asked = load_article_questions(args.questions)
@@ -106,10 +116,37 @@ def build_cases(args: argparse.Namespace, embedder: Any, say) -> tuple[list, lis
     for i, q in enumerate(asked):
         gold = np.flatnonzero([s.text == q.gold for s in article.sentences]) if q.gold else np.zeros(0, np.int64)
         role = {"near_miss": "impossible"}.get(q.role, q.role)
-        cases.append(make_case(q.question, "article", role, article, everything, a_vectors[i : i + 1], a_tokens[i], gold))
+        cases.append(make_case(q.question, "article", role, "casual", article, everything, a_vectors[i : i + 1], a_tokens[i], gold))
     say(f"{len(cases)} cases prepared")
     folds = [[t for j, t in enumerate(titles) if j % 4 == f] for f in range(4)] + [["article"]]
     return cases, folds
+
+
+def casual_cases(squad, corpus, embedder: Any, scopes: dict, decoded: dict) -> list:
+    """The casual training questions, each asked of its SQuAD article; off-topic ones of each article in turn."""
+    import numpy as np
+
+    from index.evaluation import casual_gold, gold_rows, load_casual_questions
+    from index.fitting import make_case
+
+    if not CASUAL_TRAIN.is_file():
+        return []
+    asked = load_casual_questions(CASUAL_TRAIN)
+    vectors, tokens = encode_cached([q.question for q in asked], embedder, "casual-train")
+    paths = [d.path for d in squad.documents]
+    cases, off = [], 0
+    for i, q in enumerate(asked):
+        if q.role == "answerable":
+            path, at = casual_gold(squad.documents, q)
+            doc = paths.index(path)
+            gold, role = gold_rows(corpus, doc, [at]), "answerable"
+        else:
+            topics = sorted({paths.index(x.document) for x in asked if x.document in paths})
+            doc, off = topics[off % len(topics)], off + 1
+            gold, role = np.zeros(0, np.int64), "off_topic"
+        title = squad.documents[doc].title
+        cases.append(make_case(q.question, title, role, "casual", corpus, scopes[doc], vectors[i : i + 1], tokens[i], gold, decoded))
+    return cases
 
 
 def embed_cached(documents: list, embedder: Any, name: str):
@@ -141,11 +178,12 @@ def encode_cached(texts: list[str], embedder: Any, name: str):
     key = hashlib.sha256("\n".join([embedder.name, *texts]).encode("utf-8")).hexdigest()[:16]
     path = CACHE / f"{name}-{key}.npz"
     if path.is_file():
-        data = np.load(path)
-        if "ids" not in data:
-            return data["vectors"], None
-        cuts = data["offsets"]
-        return data["vectors"], [(data["tokens"][a:b], data["ids"][a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
+        with np.load(path) as data:  # each data[key] reads the whole array again: read each once
+            arrays = {key: data[key] for key in data.files}
+        if "ids" not in arrays:
+            return arrays["vectors"], None
+        tokens, ids, cuts = arrays["tokens"], arrays["ids"], arrays["offsets"]
+        return arrays["vectors"], [(tokens[a:b], ids[a:b]) for a, b in zip(cuts[:-1], cuts[1:])]
     vectors, tokens = embedder.encode_with_tokens(texts)
     CACHE.mkdir(parents=True, exist_ok=True)
     if tokens is None:
@@ -193,15 +231,15 @@ def render(fit, report: dict) -> str:
         f"second stage: {s.second.to_dict()}",
         f"thresholds: answer at P(match) >= {fit.answer:.3f}; not_found below P(on topic) {fit.on_topic:.3f}",
         "",
-        f"{'figure':38} {'SQuAD CV':>9} {'in-sample':>9} {'article CV':>10} {'in-sample':>9}",
+        "cross-validated by article (CV) beside in-sample; casual: the chat-typed training questions",
+        f"{'figure':36} {'SQuAD CV':>8} {'in':>6} {'casual CV':>9} {'in':>6} {'article CV':>10} {'in':>6}",
     ]
-    cv = report.get("squad_cross_validated", {})
-    acv = report.get("article_cross_validated", {})
     for key, label in ROWS:
-        lines.append(
-            f"{label:38} {_f(cv.get(key)):>9} {_f(report['squad_in_sample'].get(key)):>9} "
-            f"{_f(acv.get(key)):>10} {_f(report['article_in_sample'].get(key)):>9}"
-        )
+        cells = []
+        for source, width in (("squad", 8), ("casual", 9), ("article", 10)):
+            cells.append(f"{_f(report.get(f'{source}_cross_validated', {}).get(key)):>{width}}")
+            cells.append(f"{_f(report[f'{source}_in_sample'].get(key)):>6}")
+        lines.append(f"{label:36} " + " ".join(cells))
     return "\n".join(lines)
 
 

@@ -18,7 +18,6 @@ import numpy as np
 
 from .corpus import Corpus
 from .documents import Document
-from .embedder import Embedder
 from .errors import DataFileError
 from .lexical import build_bm25
 from .ranking import Calibration, Weights, rank

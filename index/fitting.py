@@ -21,6 +21,10 @@ The order of the fit, each step on the training cases only:
 6. The thresholds: ``on_topic`` keeps ``KEEP_ON_TOPIC`` of the training questions that
    the documents answer; ``answer`` is where the match model's precision on the
    training questions it ranks first reaches ``ANSWER_PRECISION``.
+
+Every choice weighs the two styles of question equally (``style_weights``): SQuAD's,
+written while reading the paragraph, and the chat-typed ones (the seed article's set
+and ``bench/data/casual_train_questions.jsonl``).
 """
 from __future__ import annotations
 
@@ -75,6 +79,7 @@ class Case:
     question: str
     group: str  # the article it is asked about: the unit of cross-validation
     role: str  # "answerable", "impossible" (a near miss on topic) or "off_topic"
+    style: str  # "squad" (written while reading the paragraph) or "casual" (typed as in a chat)
     corpus: Corpus
     scope: np.ndarray  # the rows searched
     q_vec: np.ndarray
@@ -90,7 +95,7 @@ class Case:
     evidence: dict[int, Evidence] = field(default_factory=dict)  # best row -> its evidence, margin aside
 
 
-def make_case(question: str, group: str, role: str, corpus: Corpus, scope: np.ndarray, q_vec: np.ndarray,
+def make_case(question: str, group: str, role: str, style: str, corpus: Corpus, scope: np.ndarray, q_vec: np.ndarray,
               q_tokens: Tokens, gold_rows: np.ndarray, scopes: dict | None = None) -> Case:
     """A case; ``scopes`` caches each scope's token vectors across the cases that search it."""
     before = corpus.before[scope]
@@ -101,7 +106,7 @@ def make_case(question: str, group: str, role: str, corpus: Corpus, scope: np.nd
     paragraphs = np.array([s.paragraph for s in corpus.sentences])
     same = (before >= 0) & (paragraphs[np.maximum(before, 0)] == paragraphs[scope])
     return Case(
-        question, group, role, corpus, scope, q_vec, question_kind(question), np.isin(scope, gold_rows),
+        question, group, role, style, corpus, scope, q_vec, question_kind(question), np.isin(scope, gold_rows),
         weights, own, prior, same,
     )
 
@@ -134,6 +139,27 @@ class Setting:
     first: Weights
     second: Weights
     discounts: tuple[float, float]  # (same paragraph, across a paragraph break)
+
+
+def style_weights(cases: Sequence[Case]) -> np.ndarray:
+    """Per-case weights under which each style of question counts as much as the other.
+
+    SQuAD's questions were written while reading the paragraph and share its words;
+    people in a chat type from memory, with typos and shorthand. There are thousands of
+    the first and a hundred or two of the second, and the bot serves the second: left
+    unweighted, every choice would be SQuAD's alone.
+    """
+    styles = np.array([c.style for c in cases])
+    weights = np.zeros(len(cases))
+    present = sorted(set(styles.tolist()))
+    for style in present:
+        mask = styles == style
+        weights[mask] = 1.0 / (mask.sum() * len(present))
+    return weights
+
+
+def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
+    return float(np.dot(values, weights) / weights.sum()) if weights.sum() > 0 else float("nan")
 
 
 # -- the ranking, replayed from a case ----------------------------------------------------------
@@ -277,20 +303,21 @@ def bm25_hits(cases: Sequence[Case], corpora: dict) -> dict[tuple[float, float],
 def fit_first(cases: Sequence[Case], bm25, corpora: dict) -> Weights:
     """First-stage weights: the best P@1 of the first stage alone."""
     scaled = [_scaled_first(c, first_signals(c, bm25, corpora)) for c in cases]
+    weights = style_weights(cases)
 
     def p_at_1(w: Weights) -> float:
         vector = np.array([getattr(w, n) for n in FIRST_SIGNALS], np.float32)
-        return float(np.mean([c.gold[int(np.argmax(m @ vector))] for c, m in zip(cases, scaled)]))
+        return _weighted_mean(np.array([c.gold[int(np.argmax(m @ vector))] for c, m in zip(cases, scaled)], float), weights)
 
     return max(_grid(FIRST_GRID, {"token_match": 0.0}), key=p_at_1)
 
 
-def fit_second(lists: Shortlists, fixed: dict[str, float] | None = None) -> Weights:
-    """Second-stage weights: the best P@1 over the grid (``fixed`` pins some, for ablations)."""
+def fit_second(lists: Shortlists, weights: np.ndarray, fixed: dict[str, float] | None = None) -> Weights:
+    """Second-stage weights: the best weighted P@1 over the grid (``fixed`` pins some, for ablations)."""
     space = {k: v for k, v in SECOND_GRID.items() if not fixed or k not in fixed}
     best, best_score = None, -1.0
     for w in _grid(space, fixed):
-        score = float(hits(lists, w).mean())
+        score = _weighted_mean(hits(lists, w), weights)
         if score > best_score + 1e-12:
             best, best_score = w, score
     return best
@@ -299,14 +326,15 @@ def fit_second(lists: Shortlists, fixed: dict[str, float] | None = None) -> Weig
 def fit_ranking(cases: Sequence[Case], corpora: dict, bm25_right: dict, pinned: dict | None = None) -> Setting:
     """Steps 1-3 of the module docstring, on answerable cases."""
     pinned = pinned or {}
-    bm25 = max(BM25_GRID, key=lambda p: float(bm25_right[p].mean()))
+    weights = style_weights(cases)
+    bm25 = max(BM25_GRID, key=lambda p: _weighted_mean(bm25_right[p], weights))
     first = fit_first(cases, bm25, corpora)
     discounts = pinned.get("discounts", (0.85, 0.6))
-    second = fit_second(shortlists(cases, bm25, first, discounts, corpora), pinned.get("weights"))
+    second = fit_second(shortlists(cases, bm25, first, discounts, corpora), weights, pinned.get("weights"))
     if "discounts" not in pinned:
         grid = [d for d in DISCOUNT_GRID if pinned.get("paragraph") is None or d[1] == pinned["paragraph"]]
-        discounts = max(grid, key=lambda d: float(hits(shortlists(cases, bm25, first, d, corpora), second).mean()))
-        second = fit_second(shortlists(cases, bm25, first, discounts, corpora), pinned.get("weights"))
+        discounts = max(grid, key=lambda d: _weighted_mean(hits(shortlists(cases, bm25, first, d, corpora), second), weights))
+        second = fit_second(shortlists(cases, bm25, first, discounts, corpora), weights, pinned.get("weights"))
     return Setting(bm25, first, second, discounts)
 
 
@@ -338,13 +366,17 @@ def case_evidence(case: Case, setting: Setting, corpora: dict) -> tuple[Evidence
     return ev, topic, row, int(keep[best])
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50) -> tuple[float, np.ndarray]:
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50,
+                 sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
     """L2-regularised logistic regression by Newton's method, on standardised features.
 
     Returns the bias and coefficients in the features' own units. A feature that never
-    varies gets coefficient 0.
+    varies gets coefficient 0. ``sample_weight`` (default: all equal) is normalised to
+    sum to the number of rows.
     """
-    mean, std = x.mean(axis=0), x.std(axis=0)
+    sw = np.ones(len(x)) if sample_weight is None else np.asarray(sample_weight, float) * len(x) / np.sum(sample_weight)
+    mean = np.average(x, axis=0, weights=sw)
+    std = np.sqrt(np.average((x - mean) ** 2, axis=0, weights=sw))
     std = np.where(std > 1e-9, std, np.inf)
     z = np.hstack([np.ones((len(x), 1)), (x - mean) / std])
     w = np.zeros(z.shape[1])
@@ -352,8 +384,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int 
     penalty[0] = 0.0
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -50, 50)))
-        gradient = z.T @ (p - y) / len(x) + penalty * w
-        hessian = (z * (p * (1 - p))[:, None]).T @ z / len(x) + np.diag(penalty)
+        gradient = z.T @ (sw * (p - y)) / len(x) + penalty * w
+        hessian = (z * (sw * p * (1 - p))[:, None]).T @ z / len(x) + np.diag(penalty)
         step = np.linalg.solve(hessian + 1e-9 * np.eye(len(w)), gradient)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -398,28 +430,39 @@ class Fit:
 def fit_decision(cases: Sequence[Case], d: Decisions, drop: Sequence[str] = ()) -> tuple[Logistic, Logistic, float, float]:
     """Steps 4-6: the two logistic models and the two thresholds."""
     roles = np.array([c.role for c in cases])
+    weights = style_weights(cases)
     on_topic = roles != "off_topic"
     match_cols = np.array([n not in drop for n in Evidence.NAMES])
     x = d.match_x[on_topic][:, match_cols]
-    bias, coefs = fit_logistic(x, d.right[on_topic].astype(float))
+    bias, coefs = fit_logistic(x, d.right[on_topic].astype(float), sample_weight=weights[on_topic])
     full = np.zeros(len(Evidence.NAMES))
     full[match_cols] = coefs
     match = Logistic(bias, tuple(full))
     # Topic: questions about the article (answerable or near misses) against answerable
     # ones asked of another article.
-    tb, tc = fit_logistic(d.topic_x, on_topic.astype(float))
+    tb, tc = fit_logistic(d.topic_x, on_topic.astype(float), sample_weight=weights)
     topic = Logistic(tb, tuple(tc))
     answerable = roles == "answerable"
+    # Keep KEEP_ON_TOPIC of the answerable questions, each style counting as much as the other.
     p_topic = _probabilities(topic, d.topic_x[answerable])
-    on_topic_threshold = float(np.quantile(p_topic, 1.0 - KEEP_ON_TOPIC))
+    on_topic_threshold = _weighted_quantile(p_topic, weights[answerable], 1.0 - KEEP_ON_TOPIC)
     p_match = _probabilities(match, d.match_x[answerable])
-    return match, topic, _precision_threshold(p_match, d.right[answerable]), on_topic_threshold
+    answer = _precision_threshold(p_match, d.right[answerable], weights[answerable])
+    return match, topic, answer, on_topic_threshold
 
 
-def _precision_threshold(p: np.ndarray, right: np.ndarray) -> float:
-    """The lowest probability above which at least ``ANSWER_PRECISION`` of the calls are right."""
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The value below which a share ``q`` of the total weight lies."""
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order]) / weights.sum()
+    return float(values[order][min(np.searchsorted(cumulative, q), len(values) - 1)])
+
+
+def _precision_threshold(p: np.ndarray, right: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """The lowest probability above which at least ``ANSWER_PRECISION`` of the (weighted) calls are right."""
+    weights = np.ones(len(p)) if weights is None else weights
     order = np.argsort(-p)
-    precision = np.cumsum(right[order]) / np.arange(1, len(p) + 1)
+    precision = np.cumsum(right[order] * weights[order]) / np.cumsum(weights[order])
     ok = np.flatnonzero(precision >= ANSWER_PRECISION)
     return float(p[order][ok[-1]]) if len(ok) else 1.0
 
@@ -440,13 +483,21 @@ def fit_all(cases: Sequence[Case], corpora: dict, bm25_right: dict, pinned: dict
     return Fit(setting, match, topic, answer, on_topic)
 
 
-def outcomes(cases: Sequence[Case], fit: Fit, corpora: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(roles, best sentence right, verdict) per case under this fit."""
+Outcome = tuple  # (roles, best sentence right, verdicts, styles), one entry per case
+
+
+def outcomes(cases: Sequence[Case], fit: Fit, corpora: dict) -> Outcome:
+    """What this fit decides for each case."""
     d = decide(cases, fit.setting, corpora)
-    return np.array([c.role for c in cases]), d.right, verdicts(fit, d)
+    return np.array([c.role for c in cases]), d.right, verdicts(fit, d), np.array([c.style for c in cases])
 
 
-def figures(roles: np.ndarray, right: np.ndarray, v: np.ndarray) -> dict:
+def of_style(outcome: Outcome, style: str) -> Outcome:
+    keep = outcome[3] == style
+    return tuple(part[keep] for part in outcome)
+
+
+def figures(roles: np.ndarray, right: np.ndarray, v: np.ndarray, styles: np.ndarray | None = None) -> dict:
     """The figures the targets speak of."""
     a = roles == "answerable"
     out = {
@@ -491,5 +542,5 @@ def cross_validate(cases: Sequence[Case], folds: Sequence[Sequence[str]], corpor
     return held, fits
 
 
-def pool(parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+def pool(parts: Sequence[Outcome]) -> Outcome:
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))

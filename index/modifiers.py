@@ -48,7 +48,7 @@ def modifier_conflict(question: str, sentence: str, proper: frozenset[str]) -> t
         modifier, noun = _key(modifier), _key(noun)
         if modifier not in proper or modifier in FUNCTION_WORDS or noun in FUNCTION_WORDS:
             continue
-        if noun.endswith("ed"):  # "William invaded": a verb, not a noun with a modifier
+        if _looks_like_a_verb(noun):
             continue
         rivals = [w for w, n in sentence_pairs if _same_noun(noun, _key(n))]
         if not rivals or any(_names_one_thing(modifier, _key(w)) for w in rivals):
@@ -57,6 +57,11 @@ def modifier_conflict(question: str, sentence: str, proper: frozenset[str]) -> t
             if rival[:1].isupper() and _key(rival) in proper and not _named_in_run(modifier, _run_ending(words, rival)):
                 return modifier, noun, rival
     return None
+
+
+def _looks_like_a_verb(word: str) -> bool:
+    """"William invaded": a past tense after a name is a verb, not a noun with a modifier."""
+    return word.endswith("ed")
 
 
 def _key(word: str) -> str:

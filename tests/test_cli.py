@@ -138,8 +138,13 @@ def test_eval_article_set_prints_the_table(index_dir, tmp_path):
     result = kizuna("eval", "--json", index_dir=index_dir, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["answerable"] == 50 and data["unanswerable"] == 22
-    assert data["top1"] >= 0.9 and 0 <= data["declined"] <= 1
+    assert (data["answerable"], data["near_miss"], data["off_topic"]) == (50, 14, 8)
+    assert data["top1"] >= 0.9 and data["off_topic_not_found"] >= 0.85 and data["right_and_not_refused"] >= 0.88
+    # The single-score rule, from the same answers, refuses more of what it ranked right.
+    assert data["top_right_kept"] > data["baseline_top_right_kept"]
+    casual = data["casual"]  # the held-out block: measured, never fitted on
+    assert (casual["answerable"], casual["off_topic"]) == (100, 30)
+    assert casual["top1"] >= CASUAL_TOP1 and casual["top_right_kept"] >= CASUAL_KEPT
 
 
 def test_eval_squad_with_plot(index_dir, tmp_path):
@@ -149,7 +154,7 @@ def test_eval_squad_with_plot(index_dir, tmp_path):
     plot = tmp_path / "confidence.png"
     result = kizuna("eval", "--squad", str(small), "--limit", "20", "--plot", str(plot), index_dir=index_dir)
     assert result.returncode == 0, result.stderr
-    for line in ("bm25-default  article", "bm25          article", "dense         global", "engine        article", "impossible declined", "quote length"):
+    for line in ("bm25-default  article", "bm25          article", "dense         global", "engine        article", "impossible (near misses)", "quote length"):
         assert line in result.stdout
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -174,12 +174,11 @@ def test_rebuild_progress_starts_at_zero_and_ends_at_the_total(seeds, tmp_path):
     assert all(a[0] <= b[0] for a, b in zip(embedding, embedding[1:]))
 
 
-def test_confidence_words_follow_the_bands():
+def test_confidence_words_follow_the_verdict_then_the_probability():
     from index.engine import confidence_words
 
-    assert [confidence_words(c, 0.1) for c in (0.05, 0.1, 0.19, 0.2, 0.49, 0.5, 0.99)] == [
-        "none", "low", "low", "medium", "medium", "high", "high"]
-    assert confidence_words(0.6, 0.7) == "none"  # a stricter threshold wins over the bands
+    assert [confidence_words("answer", c) for c in (0.2, 0.49, 0.5, 0.99)] == ["medium", "medium", "high", "high"]
+    assert confidence_words("likely", 0.9) == "low" and confidence_words("not_found", 0.9) == "none"
 
 
 def test_example_questions_are_ones_the_engine_answers(article_engine):

@@ -1,7 +1,6 @@
-"""SQuAD loading keeps offsets, metrics are right, and the real engine beats BM25 on two articles."""
+"""SQuAD loading keeps offsets, metrics are right, and the real engine beats BM25 on four articles."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +65,9 @@ def test_evaluate_squad_runs_on_a_fake_embedder() -> None:
     r = evaluate_squad(corpus, squad, vectors, Weights(), Calibration(), None, tokens)
     assert r["scores"]["engine"]["article"]["n"] == 2
     assert set(r["scores"]) == {"bm25-default", "bm25", "dense", "engine"}
-    assert 0 <= r["abstention"]["impossible_declined"] <= 1
+    # Every question gets exactly one verdict.
+    for group in ("answerable", "impossible", "off_topic"):
+        assert sum(r["verdicts"][group].values()) == pytest.approx(1.0)
     # The baselines rank by their one signal: token vectors must not change them.
     without = evaluate_squad(corpus, squad, vectors, Weights(), Calibration(), None, None)
     for name in ("bm25-default", "bm25", "dense"):
@@ -76,12 +77,12 @@ def test_evaluate_squad_runs_on_a_fake_embedder() -> None:
 def test_article_questions_load() -> None:
     qs = load_article_questions(Path(__file__).parents[1] / "bench/data/article_questions.jsonl")
     assert sum(q.gold is not None for q in qs) == 50 and sum(q.gold is None for q in qs) == 22
+    assert sum(q.role == "off_topic" for q in qs) == 8 and sum(q.role == "near_miss" for q in qs) == 14
 
 
-def test_real_engine_beats_bm25_on_two_articles(embedder) -> None:
+def test_real_engine_beats_bm25_on_four_articles(embedder) -> None:
     squad = load_squad(SQUAD)
-    squad = type(squad)(squad.documents[:2], [q for q in squad.questions if q.doc < 2])
-    picked = [i for i in pick_questions(squad, 25) if not squad.questions[i].impossible]
+    picked = [i for i in pick_questions(squad, 40) if not squad.questions[i].impossible]
     corpus, _ = embed_documents(squad.documents, embedder, IndexParams(), {})
     vectors = np.zeros((len(squad.questions), embedder.dimension), dtype=np.float32)
     tokens = [None] * len(squad.questions)
@@ -89,8 +90,9 @@ def test_real_engine_beats_bm25_on_two_articles(embedder) -> None:
     for i, item in zip(picked, picked_tokens):
         tokens[i] = item
     r = evaluate_squad(corpus, squad, vectors, Weights(), Calibration(), picked, tokens)
-    engine = r["scores"]["engine"]["article"]
-    # 50 questions are too few for P@1 to separate systems (measured: engine 0.66,
-    # BM25 0.70 here); MRR and recall@5 are steadier. A broken fusion falls far below.
-    assert engine["mrr"] >= 0.72 and engine["recall_at_5"] >= 0.85
-    assert engine["recall_at_5"] >= r["scores"]["bm25"]["article"]["recall_at_5"]
+    engine, bm25 = r["scores"]["engine"]["article"], r["scores"]["bm25"]["article"]
+    assert engine["n"] == 160
+    # Measured: engine P@1 0.856, its own BM25 0.731, on these 160 questions; 0.6% given
+    # not_found, and 97.5% of the same questions asked of another article.
+    assert engine["p_at_1"] >= bm25["p_at_1"] + 0.05 and engine["p_at_1"] >= 0.75
+    assert r["verdicts"]["answerable"]["not_found"] <= 0.05 and r["verdicts"]["off_topic"]["not_found"] >= 0.95

@@ -26,6 +26,15 @@ def test_logistic_regression_recovers_known_coefficients() -> None:
     assert coefficients == pytest.approx([2.0, -0.75, 0.0], abs=0.12)
 
 
+def test_each_style_of_question_weighs_as_much_as_the_other() -> None:
+    class Fake:
+        def __init__(self, style):
+            self.style = style
+
+    weights = fitting.style_weights([Fake("squad")] * 30 + [Fake("casual")] * 3)
+    assert weights[:30].sum() == pytest.approx(0.5) and weights[30:].sum() == pytest.approx(0.5)
+
+
 def test_a_feature_that_never_varies_gets_no_weight() -> None:
     x = np.column_stack([np.linspace(-2, 2, 200), np.full(200, 3.0)])
     y = (x[:, 0] > 0).astype(float)
@@ -73,9 +82,10 @@ def small_cases():
     for i, q in enumerate(qs):
         gold = gold_rows(corpus, q.doc, q.starts) if not q.impossible else np.zeros(0, np.int64)
         role = "impossible" if q.impossible else "answerable"
-        cases.append(fitting.make_case(q.question, str(q.doc), role, corpus, scopes[q.doc], vectors[i : i + 1], tokens[i], gold))
+        style = "casual" if i % 5 == 0 else "squad"  # a few of the second style, so the weighting runs
+        cases.append(fitting.make_case(q.question, str(q.doc), role, style, corpus, scopes[q.doc], vectors[i : i + 1], tokens[i], gold))
         if not q.impossible:
-            cases.append(fitting.make_case(q.question, str(q.doc), "off_topic", corpus, scopes[1 - q.doc], vectors[i : i + 1], tokens[i], np.zeros(0, np.int64)))
+            cases.append(fitting.make_case(q.question, str(q.doc), "off_topic", style, corpus, scopes[1 - q.doc], vectors[i : i + 1], tokens[i], np.zeros(0, np.int64)))
     return cases
 
 
@@ -110,10 +120,17 @@ def test_the_whole_fit_runs_and_its_choices_beat_one_signal(small_cases) -> None
     assert result["p_at_1"] > 0.5
     s = fit.setting
     lists = fitting.shortlists([c for c in small_cases if c.role == "answerable"], s.bm25, s.first, s.discounts, corpora)
-    chosen = fitting.hits(lists, s.second).mean()
+    weights = fitting.style_weights([c for c in small_cases if c.role == "answerable"])
+    chosen = fitting._weighted_mean(fitting.hits(lists, s.second), weights)
     rng = np.random.default_rng(0)
     grid = fitting._grid(fitting.SECOND_GRID)
-    assert all(fitting.hits(lists, grid[i]).mean() <= chosen for i in rng.choice(len(grid), 200, replace=False))
+    assert all(fitting._weighted_mean(fitting.hits(lists, grid[i]), weights) <= chosen + 1e-12 for i in rng.choice(len(grid), 200, replace=False))
     assert result["off_topic_not_found"] > 0.5 and result["answerable_not_found"] <= 1 - fitting.KEEP_ON_TOPIC + 0.01
     held, fits = fitting.cross_validate(small_cases, [["0"], ["1"]], corpora, bm25_right)
     assert set(held) == {"0", "1"} and len(fits) == 2
+
+
+def test_the_weighted_quantile_counts_weight_not_rows() -> None:
+    values = np.array([0.1, 0.2, 0.3, 0.4])
+    assert fitting._weighted_quantile(values, np.ones(4), 0.5) == 0.2
+    assert fitting._weighted_quantile(values, np.array([0.0, 0.0, 1.0, 1.0]), 0.25) == 0.3
