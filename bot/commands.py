@@ -276,7 +276,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_engine(settings, progress_bar=True)
     from .run import run as run_bot
 
-    return run_bot(settings, engine)
+    # Servers' own corpora are opened when a server first asks (index/library.py).
+    return run_bot(settings, Library.around(engine))
 
 
 def fit(args: argparse.Namespace, settings: Settings) -> int:
