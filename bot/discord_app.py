@@ -25,7 +25,7 @@ from index.library import SHARED, Library, NoSuchScope
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.sources", "bot.cogs.admin", "bot.cogs.help")
+COGS = ("bot.cogs.ask", "bot.cogs.sources", "bot.cogs.admin", "bot.cogs.documents", "bot.cogs.help")
 BUSY = "I'm answering a lot of questions right now. Please try again in a few seconds."
 
 
