@@ -253,6 +253,8 @@ def expected_error_text(error: BaseException) -> str | None:
         return BUSY
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.TransformerError):  # a hand-made payload: not one of the choices
+        return "One of the options has a value I can't use; pick one of those Discord offers."
     if isinstance(error, (app_commands.MissingPermissions, app_commands.CheckFailure)):
         return "You don't have permission to use this command."
     return None

@@ -100,6 +100,9 @@ async def test_a_server_admin_may_not_rebuild_the_shared_corpus(fresh_engine: An
         assert "shared" in await refused(sd, await reindex(sd, sd.admin_user))
         it = await reindex(sd, sd.admin_user, guild=False)  # nor from a DM
         assert "shared" in await refused(sd, it)
+        it = await reindex(sd, corpus="everything")  # not one of the choices: a hand-made payload
+        await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
+        assert it.callback_data["flags"] & EPHEMERAL and "can't use" in it.callback_data["embeds"][0]["description"]
 
 
 async def test_admin_ids_and_the_owner_may_reindex(fresh_engine: Any) -> None:  # noqa: F811
