@@ -74,8 +74,10 @@ async def test_an_unexpected_error_is_logged_and_the_user_told(caplog: pytest.Lo
             assert call.json.get("flags", 0) & EPHEMERAL
             assert any(c.method == "DELETE" and it.token in c.path for c in sd.calls)
             it = await sd.send_slash("help", {})
-            await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
-            assert "Something went wrong" in it.callback_data["embeds"][0]["description"]
+            call = await sd.wait_for("POST", rf"/webhooks/{sd.application_id}/{it.token}",
+                                     predicate=lambda c: bool(c.json.get("embeds")))
+            assert "Something went wrong" in call.json["embeds"][0]["description"]
+            assert call.json.get("flags", 0) & EPHEMERAL
         assert any(r.name == "bot.discord_app" and r.exc_info and "disk on fire" in str(r.exc_info[1])
                    for r in caplog.records)
 
