@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Sequence
 from . import uploads
 from .answer import Answer, BuildReport, DocumentInfo, Passage
 from .engine import Engine, clean_question
-from .errors import IndexBuildError, KizunaError, UnknownDocument
+from .errors import KizunaError, UnknownDocument
 from .uploads import Upload
 
 log = logging.getLogger(__name__)

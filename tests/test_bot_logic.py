@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from bot.cogs.admin import Progress, progress_text, report_text
+from bot.rebuild import Progress, progress_text, report_text
 from bot.cogs.ask import AnswerCache, document_choices, resolve_document, strip_mentions
 from bot.discord_app import Asker, Busy, Cooldown, KizunaBot, create_bot, expected_error_text
 from bot.settings import Settings
@@ -181,3 +181,8 @@ def test_bot_defaults_are_safe() -> None:
     bot = create_bot(Settings(), FakeEngine())
     assert bot.allowed_mentions.to_dict() == {"parse": []}
     assert bot.intents.message_content and not bot.intents.members
+
+
+def test_progress_text_for_a_stage_without_counts() -> None:
+    assert progress_text(("Waiting for another rebuild to finish", 0, 0), time.monotonic()).startswith(
+        "Waiting for another rebuild to finish… (")

@@ -6,7 +6,6 @@ model answer; every reply is checked for pings after each test (running_bot).
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import time

@@ -9,8 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import embeds
-from bot.rebuild import (PROGRESS_EVERY, Progress, busy_embed, edit_reply, progress_text,  # noqa: F401 (re-exported)
-                         rebuild_with_progress, report_text)
+from bot.rebuild import busy_embed, edit_reply, rebuild_with_progress, report_text
 from index.library import SHARED
 
 if TYPE_CHECKING:
