@@ -112,7 +112,8 @@ async def during_rebuild(engine: Engine, extra: Path, seeds: Path, qs: list[str]
         for f in extra.iterdir():  # new documents: the rebuild must embed all of them
             shutil.copy(f, seeds / f.name)
         hb_before = len(sd.heartbeats)
-        it = await sd.send_slash("reindex", {}, user=sd.admin_user)
+        # The shared corpus: only the application's owner may rebuild it.
+        it = await sd.send_slash("reindex", {"corpus": "shared"}, user=sd.owner_user)
         started = time.monotonic()
         done = asyncio.create_task(sd.wait_for(
             "PATCH", rf"/webhooks/{sd.application_id}/{it.token}/messages/@original",

@@ -14,6 +14,7 @@ from typing import Iterator
 from index import Answer, Engine, KizunaError, store
 from index.engine import clean_question
 from index.errors import InvalidQuestion, ModelLoadError, UnknownDocument
+from index.library import SERVERS, Library
 
 from .render import render_answer, render_documents, render_report
 from .settings import Settings, SettingsError
@@ -48,6 +49,7 @@ def open_engine(settings: Settings, *, progress_bar: bool = False) -> Engine:
             embedder,
             progress=bar,
             max_file_bytes=int(settings.max_file_mb * 1_000_000),
+            exclude=(SERVERS,),  # the servers' own documents are theirs, not the shared corpus
         )
     finally:
         if bar:
@@ -274,7 +276,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     engine = open_engine(settings, progress_bar=True)
     from .run import run as run_bot
 
-    return run_bot(settings, engine)
+    # Servers' own corpora are opened when a server first asks (index/library.py).
+    return run_bot(settings, Library.around(engine))
 
 
 def fit(args: argparse.Namespace, settings: Settings) -> int:

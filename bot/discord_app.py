@@ -20,11 +20,13 @@ from bot.embeds import ERROR_COLOUR, escape_user_text, info_embed, truncate
 from bot.settings import Settings
 from index.answer import Answer
 from index.errors import (InvalidQuestion, KizunaError, RebuildInProgress, UnknownDocument,
-                          IndexBuildError)
+                          IndexBuildError, UploadRefused)
+from index.library import SHARED, Library, NoSuchScope
 
 log = logging.getLogger(__name__)
 
-COGS = ("bot.cogs.ask", "bot.cogs.sources", "bot.cogs.admin", "bot.cogs.help")
+COGS = ("bot.cogs.ask", "bot.cogs.sources", "bot.cogs.admin", "bot.cogs.documents", "bot.cogs.help")
+BUSY = "I'm answering a lot of questions right now. Please try again in a few seconds."
 
 
 class Cooldown:
@@ -53,35 +55,56 @@ class Cooldown:
         return 0.0
 
 
+class Busy(Exception):
+    """Too many questions are waiting: new ones are turned away until the asker catches up."""
+
+
 class Asker:
     """Answers questions off the event loop, batching concurrent ones into one ask_many.
 
-    A burst of questions (a busy server) costs one model call per batch instead of one
-    per question; a lone question waits at most ``max_wait`` seconds for company.
+    A burst of questions (a busy server) costs one model call per engine per batch
+    instead of one per question; a lone question waits at most ``max_wait`` seconds for
+    company. At most ``max_pending`` questions wait at once: past that ``ask`` raises
+    Busy at once, so the asker can say so within Discord's 3 seconds.
     """
 
-    def __init__(self, engine: Any, k: int, max_batch: int = 32, max_wait: float = 0.003) -> None:
-        self.engine, self.k, self.max_batch, self.max_wait = engine, k, max_batch, max_wait
-        self._pending: list[tuple[str, str | None, asyncio.Future[Answer]]] = []
+    def __init__(self, library: Any, k: int, max_batch: int = 32, max_wait: float = 0.003,
+                 max_pending: int = 200) -> None:
+        self.library = Library.of(library)
+        self.k, self.max_batch, self.max_wait, self.max_pending = k, max_batch, max_wait, max_pending
+        self._pending: list[tuple[str, str | None, tuple[str, ...], asyncio.Future[Answer]]] = []
+        self._unanswered = 0  # waiting in _pending or being answered in the worker's thread
         self._worker: asyncio.Task[None] | None = None
 
-    async def ask(self, question: str, document: str | None = None) -> Answer:
-        """The answer, searching only ``document`` (a path in the seeds folder) when given."""
+    @property
+    def full(self) -> bool:
+        """Whether a question asked now would be turned away."""
+        return self._unanswered >= self.max_pending
+
+    async def ask(self, question: str, document: str | None = None,
+                  scopes: tuple[str, ...] = (SHARED,)) -> Answer:
+        """The answer from ``scopes``, searching only ``document`` (a path in one of them) when given."""
+        if self.full:
+            raise Busy(f"{self._unanswered} questions are waiting")
         fut: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-        self._pending.append((question, document, fut))
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._drain(), name="kizuna-asker")
-        return await fut
+        self._pending.append((question, document, tuple(scopes), fut))
+        self._unanswered += 1
+        try:
+            if self._worker is None or self._worker.done():
+                self._worker = asyncio.create_task(self._drain(), name="kizuna-asker")
+            return await fut
+        finally:
+            self._unanswered -= 1
 
     async def _drain(self) -> None:
         await asyncio.sleep(self.max_wait)
         while self._pending:
             batch, self._pending = self._pending[: self.max_batch], self._pending[self.max_batch:]
             try:
-                results = await asyncio.to_thread(self._answer_all, [(q, d) for q, d, _ in batch])
+                results = await asyncio.to_thread(self._answer_all, [(q, d, s) for q, d, s, _ in batch])
             except BaseException as exc:  # keep the worker alive; the callers get the error
                 results = [exc] * len(batch)
-            for (_, _, fut), result in zip(batch, results):
+            for (*_, fut), result in zip(batch, results):
                 if fut.done():
                     continue
                 if isinstance(result, BaseException):
@@ -89,26 +112,26 @@ class Asker:
                 else:
                     fut.set_result(result)
 
-    def _answer_all(self, questions: list[tuple[str, str | None]]) -> list[Answer | BaseException]:
+    def _answer_all(self, items: list[tuple[str, str | None, tuple[str, ...]]]) -> list[Answer | BaseException]:
         """Runs in a thread. One bad question (or document) must not fail the rest of its batch."""
-        if len(questions) > 1:
+        if len(items) > 1:
             try:
-                return list(self.engine.ask_many(questions, k=self.k))
+                return list(self.library.ask_many(items, k=self.k))
             except KizunaError:
                 pass  # fall through and find which one it was
         out: list[Answer | BaseException] = []
-        for question, document in questions:
+        for question, document, scopes in items:
             try:
-                out.append(self.engine.ask(question, k=self.k, document=document))
+                out.append(self.library.ask(question, scopes, k=self.k, document=document))
             except Exception as exc:
                 out.append(exc)
         return out
 
 
 class KizunaBot(commands.AutoShardedBot):
-    """The bot: holds the settings, the engine, the shared cooldown and the asker."""
+    """The bot: holds the settings, the library of corpora, the shared cooldown and the asker."""
 
-    def __init__(self, settings: Settings, engine: Any, **kwargs: Any) -> None:
+    def __init__(self, settings: Settings, library: Any, **kwargs: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True
@@ -124,9 +147,13 @@ class KizunaBot(commands.AutoShardedBot):
             **kwargs,
         )
         self.settings = settings
-        self.engine = engine
+        self.library = Library.of(library)
         self.cooldown = Cooldown(settings.cooldown_rate, settings.cooldown_seconds)
-        self.asker = Asker(engine, k=settings.alternatives)
+        self.asker = Asker(self.library, k=settings.alternatives, max_pending=settings.max_queued)
+        # One rebuild per corpus at a time, and one at a time overall: on a small machine
+        # two embedding runs at once would slow every server's answers.
+        self._rebuild_locks: dict[str, asyncio.Lock] = {}
+        self.rebuild_slot = asyncio.Semaphore(1)
         self.failed_cogs: dict[str, BaseException] = {}
         self.synced: list[app_commands.AppCommand] = []
         self.tree.on_error = self.on_app_command_error
@@ -164,12 +191,31 @@ class KizunaBot(commands.AutoShardedBot):
         log.info("Logged in as %s (%s), %d servers", self.user, getattr(self.user, "id", "?"),
                  len(self.guilds))
 
-    async def is_admin(self, interaction: discord.Interaction) -> bool:
-        """Manage Server in this channel, the application's owner, or a listed admin ID."""
+    @property
+    def engine(self) -> Any:
+        """The shared corpus's engine."""
+        return self.library.shared
+
+    @staticmethod
+    def scopes_for(guild_id: int | None) -> tuple[str, ...]:
+        """What a question may search: in a server its own documents and the shared ones; in a DM the shared."""
+        return (str(guild_id), SHARED) if guild_id else (SHARED,)
+
+    def rebuild_lock(self, scope: str) -> asyncio.Lock:
+        return self._rebuild_locks.setdefault(scope, asyncio.Lock())
+
+    async def may_manage(self, interaction: discord.Interaction, scope: str) -> bool:
+        """Whether the user may change (rebuild, add to, remove from) the corpus ``scope``.
+
+        The shared corpus: the application's owner and KIZUNA_ADMIN_IDS only. A server's
+        own: also members with Manage Server in that server, asking from it. Checked
+        here, since default_member_permissions is only advertised to Discord.
+        """
         user = interaction.user
         if user.id in self.settings.admin_ids:
             return True
-        if interaction.guild_id is not None and interaction.permissions.manage_guild:
+        here = interaction.guild_id is not None and scope == str(interaction.guild_id)
+        if scope != SHARED and here and interaction.permissions.manage_guild:
             return True
         try:
             return await self.is_owner(user)
@@ -201,8 +247,14 @@ def expected_error_text(error: BaseException) -> str | None:
         return "The index is being rebuilt right now; try again when it has finished."
     if isinstance(error, IndexBuildError):
         return truncate(f"Rebuilding the index failed: {error}", 1000)
+    if isinstance(error, (UploadRefused, NoSuchScope)):  # their texts hold no raw user input
+        return truncate(str(error), 1000)
+    if isinstance(error, Busy):
+        return BUSY
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.TransformerError):  # a hand-made payload: not one of the choices
+        return "One of the options has a value I can't use; pick one of those Discord offers."
     if isinstance(error, (app_commands.MissingPermissions, app_commands.CheckFailure)):
         return "You don't have permission to use this command."
     return None
@@ -226,12 +278,13 @@ async def send_ephemeral(interaction: discord.Interaction, embed: discord.Embed)
         log.warning("Could not deliver an error message: %s", exc)
 
 
-def create_bot(settings: Settings, engine: Any, *,
+def create_bot(settings: Settings, library: Any, *,
                connector: aiohttp.BaseConnector | None = None, **kwargs: Any) -> KizunaBot:
-    """Build the bot around an already-loaded engine (``connector`` is for tests)."""
+    """Build the bot around an already-loaded Library, or one engine serving as the
+    shared corpus alone (``connector`` is for tests)."""
     if connector is not None:
         kwargs["connector"] = connector
-    return KizunaBot(settings, engine, **kwargs)
+    return KizunaBot(settings, library, **kwargs)
 
 
-__all__ = ["KizunaBot", "create_bot", "Cooldown", "Asker", "expected_error_text", "send_ephemeral"]
+__all__ = ["KizunaBot", "create_bot", "Cooldown", "Asker", "Busy", "expected_error_text", "send_ephemeral"]

@@ -11,6 +11,7 @@ from typing import Iterable, Sequence
 import discord
 
 from index.answer import Answer, DocumentInfo, Passage
+from index.library import SHARED
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message).
 MESSAGE_LIMIT = 2000
@@ -73,13 +74,20 @@ def highlighted(quote: str, span: tuple[int, int] | None) -> str:
     )
 
 
+def corpus_name(scope: str | None) -> str:
+    """The corpus a scope names, as a member reads it: the shared one or their server's."""
+    return "shared documents" if scope == SHARED else "this server's documents"
+
+
 def source_line(p: Passage) -> str:
-    """"Title · 2022-01-09 · paragraph 3", the one line that says where a quote is from."""
+    """"Title · 2022-01-09 · paragraph 3 · shared documents": where a quote is from."""
     # Titles taken from a first sentence end in a full stop; the line adds its own.
     parts = [f"*{escape_document_text((p.title or p.document).rstrip('. '))}*"]
     if p.date:
         parts.append(p.date)
     parts.append(f"paragraph {p.paragraph}")
+    if p.scope:
+        parts.append(corpus_name(p.scope))
     return " · ".join(parts)
 
 
@@ -181,18 +189,20 @@ def passages_embed(answer: Answer, *, title: str = "Other passages") -> discord.
 
 
 def sources_embed(docs: Sequence[DocumentInfo], model: str, built_at: str,
-                  sentence_count: int) -> discord.Embed:
-    """What /sources shows: the documents, the model and when the index was built."""
+                  sentence_count: int, note: str = "") -> discord.Embed:
+    """What /sources shows: the documents (with their corpus), the model and when the index was built."""
     embed = discord.Embed(
         title=f"{len(docs)} document{'s' if len(docs) != 1 else ''} indexed",
         colour=INFO_COLOUR,
-        description=f"{sentence_count} sentences · model `{model}` · built {built_at}",
+        description=truncate(f"{sentence_count} sentences · model `{model}` · built {built_at}"
+                             + (f"\n{note}" if note else ""), 1000),
     )
     shown = list(docs)[: FIELD_COUNT_LIMIT - 1]
     for d in shown:
+        corpus = f" · {corpus_name(d.scope)}" if d.scope else ""
         embed.add_field(
             name=truncate(escape_document_text(d.title or d.path), FIELD_NAME_LIMIT),
-            value=truncate(f"`{d.path}` · {d.date or 'no date'} · {d.sentences} sentences",
+            value=truncate(f"`{d.path}` · {d.date or 'no date'} · {d.sentences} sentences{corpus}",
                            FIELD_VALUE_LIMIT),
             inline=False,
         )

@@ -41,7 +41,10 @@ def _fail(text: str) -> int:
 
 async def run_bot(settings: Settings, engine: Any, *,
                   connector: aiohttp.BaseConnector | None = None) -> int:
-    """Log in and serve until the connection is closed; returns a process exit code."""
+    """Log in and serve until the connection is closed; returns a process exit code.
+
+    ``engine`` is a Library, or one engine serving as the shared corpus alone.
+    """
     token = settings.discord_token
     if not token:
         return _fail(NO_TOKEN)

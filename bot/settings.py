@@ -66,6 +66,15 @@ class Settings:
     cooldown_rate: int = 5  # questions a user may ask ...
     cooldown_seconds: float = 30.0  # ... within this many seconds
     log_level: str = "INFO"
+    max_upload_mb: float = 2.0  # one document sent with /documents add
+    server_max_documents: int = 50  # documents one server may keep of its own ...
+    server_max_mb: float = 20.0  # ... and their total size
+    max_queued: int = 200  # questions waiting for an answer at once, all servers together
+
+    @property
+    def upload_limit_bytes(self) -> int:
+        """The largest document /documents add takes: never more than the index reads."""
+        return int(min(self.max_upload_mb, self.max_file_mb) * 1_000_000)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -90,4 +99,8 @@ class Settings:
             cooldown_rate=_number(env, "KIZUNA_COOLDOWN_RATE", 5, 1, 1000),
             cooldown_seconds=_number(env, "KIZUNA_COOLDOWN_SECONDS", 30.0, 0.0, 86400.0, float),
             log_level=level,
+            max_upload_mb=_number(env, "KIZUNA_MAX_UPLOAD_MB", 2.0, 0.001, 1024.0, float),
+            server_max_documents=_number(env, "KIZUNA_SERVER_MAX_DOCUMENTS", 50, 1, 100_000),
+            server_max_mb=_number(env, "KIZUNA_SERVER_MAX_MB", 20.0, 0.001, 102_400.0, float),
+            max_queued=_number(env, "KIZUNA_MAX_QUEUED", 200, 1, 1_000_000),
         )

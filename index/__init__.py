@@ -15,7 +15,9 @@ from .errors import (
     ModelLoadError,
     RebuildInProgress,
     UnknownDocument,
+    UploadRefused,
 )
+from .library import SHARED, Library, NoSuchScope
 
 __all__ = [
     "Answer",
@@ -26,8 +28,12 @@ __all__ = [
     "IndexParams",
     "InvalidQuestion",
     "KizunaError",
+    "Library",
     "ModelLoadError",
+    "NoSuchScope",
     "Passage",
     "RebuildInProgress",
+    "SHARED",
     "UnknownDocument",
+    "UploadRefused",
 ]

@@ -16,6 +16,9 @@ class Passage:
     start: int  # character offsets into the document text: text[start:end] == quote
     end: int
     score: float  # confidence in [0, 1]
+    # Which corpus the sentence is from (index.library: "shared" or a server's name);
+    # None from an engine used on its own.
+    scope: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -55,6 +58,11 @@ class Answer:
     def score(self) -> float:
         return self.passage.score if self.passage else 0.0
 
+    @property
+    def scope(self) -> str | None:
+        """The corpus the quote comes from, when the answer came through a Library."""
+        return self.passage.scope if self.passage else None
+
     def to_dict(self) -> dict:
         """The stable JSON contract of ``kizuna ask --json``; add fields, never rename."""
         p = self.passage
@@ -82,9 +90,11 @@ class Answer:
                     "start": a.start,
                     "end": a.end,
                     "score": round(a.score, 4),
+                    "scope": a.scope,
                 }
                 for a in self.alternatives
             ],
+            "scope": p.scope if p else None,
         }
 
 
@@ -97,6 +107,7 @@ class DocumentInfo:
     date: str | None
     sentences: int
     paragraphs: int
+    scope: str | None = None  # the corpus it belongs to, as for Passage
 
 
 @dataclass(frozen=True)

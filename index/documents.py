@@ -5,6 +5,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 SUFFIXES = (".txt", ".md")
 # ` date 2022-01-09 The title…`: the article's header line (leading space and all).
@@ -123,8 +124,13 @@ def read_document(file: Path, rel: str, warnings: list[str], max_bytes: int) -> 
     return Document(path=rel, title=title, date=date, text=text, body_start=body_start, sha256=sha)
 
 
-def load_documents(seeds_dir: Path, max_bytes: int = 4_000_000) -> tuple[list[Document], list[str]]:
-    """Every .txt and .md file under ``seeds_dir``, recursively, in a stable order."""
+def load_documents(seeds_dir: Path, max_bytes: int = 4_000_000,
+                   exclude: Sequence[str] = ()) -> tuple[list[Document], list[str]]:
+    """Every .txt and .md file under ``seeds_dir``, recursively, in a stable order.
+
+    ``exclude`` names folders directly under ``seeds_dir`` to leave out: the shared
+    corpus must not take in the servers' own documents kept in its ``servers/``.
+    """
     warnings: list[str] = []
     if not seeds_dir.is_dir():
         return [], [f"{seeds_dir}: the seeds folder does not exist"]
@@ -132,7 +138,10 @@ def load_documents(seeds_dir: Path, max_bytes: int = 4_000_000) -> tuple[list[Do
     found = 0
     for file in sorted(seeds_dir.rglob("*")):
         rel = file.relative_to(seeds_dir).as_posix()
-        if file.suffix.lower() not in SUFFIXES or any(p.startswith(".") for p in Path(rel).parts):
+        parts = Path(rel).parts
+        if file.suffix.lower() not in SUFFIXES or any(p.startswith(".") for p in parts):
+            continue
+        if len(parts) > 1 and parts[0] in exclude:
             continue
         if not file.is_file():
             continue

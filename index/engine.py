@@ -86,8 +86,10 @@ class Engine:
         max_file_bytes: int = 4_000_000,
         weights: Weights = Weights(),
         calibration: Calibration = Calibration(),
+        exclude: Sequence[str] = (),
     ) -> None:
         self.seeds_dir = Path(seeds_dir)
+        self.exclude = tuple(exclude)  # folders directly under seeds_dir that are not this corpus
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.params = params
@@ -139,7 +141,7 @@ class Engine:
         if not self.seeds_dir.is_dir():
             raise IndexBuildError(f"the seeds folder {self.seeds_dir} does not exist")
         store.check_index_dir(self.index_dir)  # before minutes of embedding, not after
-        documents, warnings = load_documents(self.seeds_dir, self.max_file_bytes)
+        documents, warnings = load_documents(self.seeds_dir, self.max_file_bytes, self.exclude)
         for warning in warnings:
             log.warning("%s", warning)
         old = self._corpus if self._corpus is not None else self._load_stored()
@@ -211,6 +213,11 @@ class Engine:
         )
 
     # -- describing ---------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        """Whether an index is loaded and answering (a first build may still be running)."""
+        return self._corpus is not None
 
     @property
     def corpus(self) -> Corpus:

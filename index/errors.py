@@ -32,3 +32,7 @@ class IndexStorageError(IndexBuildError):
 
 class DataFileError(KizunaError):
     """A data file named by the caller (a question set, a SQuAD file) is missing or not in its format."""
+
+
+class UploadRefused(KizunaError):
+    """A document someone sent cannot be stored; the message says why, in words for them."""

@@ -8,12 +8,13 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from bot.cogs.admin import Progress, progress_text, report_text
+from bot.rebuild import Progress, progress_text, report_text
 from bot.cogs.ask import AnswerCache, document_choices, resolve_document, strip_mentions
-from bot.discord_app import Asker, Cooldown, create_bot, expected_error_text
+from bot.discord_app import Asker, Busy, Cooldown, KizunaBot, create_bot, expected_error_text
 from bot.settings import Settings
 from index.answer import BuildReport, DocumentInfo
 from index.errors import IndexBuildError, InvalidQuestion, RebuildInProgress
+from index.library import SHARED
 from test_bot_fakes import FakeEngine
 
 
@@ -58,6 +59,21 @@ async def test_asker_isolates_a_bad_question_in_a_batch() -> None:
     assert results[0].answered and results[2].answered
 
 
+async def test_asker_turns_questions_away_past_its_bound_at_once() -> None:
+    engine = FakeEngine(ask_delay=0.3)
+    asker = Asker(engine, k=3, max_pending=3)
+    waiting = [asyncio.create_task(asker.ask(f"when {i}?")) for i in range(3)]
+    await asyncio.sleep(0.01)
+    assert asker.full
+    t0 = time.perf_counter()
+    with pytest.raises(Busy):
+        await asker.ask("one more?")
+    assert time.perf_counter() - t0 < 0.05  # said at once, not after the queue drains
+    assert all(a.answered for a in await asyncio.gather(*waiting))
+    assert not asker.full and (await asker.ask("now?")).answered
+    assert "try again" in expected_error_text(Busy())
+
+
 async def test_asker_keeps_the_loop_free() -> None:
     asker = Asker(FakeEngine(ask_delay=0.3), k=3)
     task = asyncio.create_task(asker.ask("slow?"))
@@ -77,8 +93,18 @@ def test_expected_errors_have_friendly_text_and_others_none() -> None:
 def test_answer_cache_is_bounded() -> None:
     cache = AnswerCache(size=2)
     a = FakeEngine().ask("q?")
-    k1, k2, k3 = cache.put(a), cache.put(a), cache.put(a)
-    assert len(k1) == 16 and cache.get(k1) is None and cache.get(k3) is a and len(cache) == 2
+    k1, k2, k3 = cache.put(a, "guild:1"), cache.put(a, "guild:1"), cache.put(a, "guild:1")
+    assert len(k1) == 16 and cache.get(k1, "guild:1") is None and cache.get(k3, "guild:1") is a and len(cache) == 2
+
+
+def test_answer_cache_is_kept_per_server() -> None:
+    cache = AnswerCache(size=10, per_owner=2)
+    a = FakeEngine().ask("q?")
+    mine = cache.put(a, "guild:1")
+    assert cache.get(mine, "guild:2") is None and cache.get(mine, "user:5") is None  # a key opens only its server's
+    busy = [cache.put(a, "guild:2") for _ in range(5)]  # a busy server drops its own oldest ...
+    assert cache.get(mine, "guild:1") is a  # ... not another server's
+    assert [cache.get(k, "guild:2") is a for k in busy] == [False, False, False, True, True] and len(cache) == 3
 
 
 def test_document_suggestions_keep_to_discords_limits() -> None:
@@ -125,23 +151,38 @@ async def test_progress_crosses_threads_safely() -> None:
     assert "embedding: 3/10 30%" in progress_text(progress.state, time.monotonic())
 
 
-def _interaction(user_id: int, manage_guild: bool, guild: bool = True) -> SimpleNamespace:
+def _interaction(user_id: int, manage_guild: bool, guild: int | None = 1) -> SimpleNamespace:
     perms = discord.Permissions(manage_guild=manage_guild)
-    return SimpleNamespace(user=SimpleNamespace(id=user_id), permissions=perms,
-                           guild_id=1 if guild else None)
+    return SimpleNamespace(user=SimpleNamespace(id=user_id), permissions=perms, guild_id=guild)
 
 
-async def test_admin_check_uses_permissions_owner_and_admin_ids() -> None:
+async def test_who_may_change_which_corpus() -> None:
     bot = create_bot(Settings(admin_ids=frozenset({7})), FakeEngine())
     bot.owner_id = 99
-    assert await bot.is_admin(_interaction(5, manage_guild=True))
-    assert await bot.is_admin(_interaction(7, manage_guild=False))
-    assert await bot.is_admin(_interaction(99, manage_guild=False, guild=False))
-    assert not await bot.is_admin(_interaction(5, manage_guild=False))
-    assert not await bot.is_admin(_interaction(5, manage_guild=True, guild=False))
+    may = bot.may_manage
+    # A server's own corpus: Manage Server in that server, asking from it.
+    assert await may(_interaction(5, manage_guild=True), "1")
+    assert not await may(_interaction(5, manage_guild=True), "2")  # not another server's
+    assert not await may(_interaction(5, manage_guild=True, guild=None), "1")  # nor from a DM
+    assert not await may(_interaction(5, manage_guild=False), "1")
+    # The shared corpus: the owner and KIZUNA_ADMIN_IDS only, never Manage Server.
+    assert not await may(_interaction(5, manage_guild=True), SHARED)
+    for who in (7, 99):
+        assert await may(_interaction(who, manage_guild=False, guild=None), SHARED)
+        assert await may(_interaction(who, manage_guild=False), "2")
+
+
+def test_questions_search_their_server_and_the_shared_corpus() -> None:
+    assert KizunaBot.scopes_for(123) == ("123", SHARED)
+    assert KizunaBot.scopes_for(None) == (SHARED,)
 
 
 def test_bot_defaults_are_safe() -> None:
     bot = create_bot(Settings(), FakeEngine())
     assert bot.allowed_mentions.to_dict() == {"parse": []}
     assert bot.intents.message_content and not bot.intents.members
+
+
+def test_progress_text_for_a_stage_without_counts() -> None:
+    assert progress_text(("Waiting for another rebuild to finish", 0, 0), time.monotonic()).startswith(
+        "Waiting for another rebuild to finish… (")

@@ -1,4 +1,7 @@
-"""End-to-end: /reindex on a private copy of the seeds, with the real engine."""
+"""End-to-end: /reindex of the shared corpus on a private copy of the seeds, with the real engine.
+
+Who may rebuild which corpus, across two servers, is in test_e2e_servers.py.
+"""
 from __future__ import annotations
 
 import logging
@@ -27,8 +30,10 @@ def rewrite_1924(engine: Any, marker: str = "") -> None:
     path.write_text(text.replace(QUOTE_1924, NEW_SENTENCE + marker), encoding="utf-8")
 
 
-async def reindex(sd: DiscordStandIn, user: dict[str, Any] | None = None, **kw: Any) -> Any:
-    return await sd.send_slash("reindex", {}, user=user or sd.admin_user, **kw)
+async def reindex(sd: DiscordStandIn, user: dict[str, Any] | None = None, corpus: str | None = "shared",
+                  **kw: Any) -> Any:
+    """/reindex, by default of the shared corpus by the application's owner (who owns the first server)."""
+    return await sd.send_slash("reindex", {"corpus": corpus} if corpus else {}, user=user or sd.owner_user, **kw)
 
 
 async def final_reply(sd: DiscordStandIn, it: Any, title: str, timeout: float = 20) -> dict[str, Any]:
@@ -74,37 +79,42 @@ async def test_progress_is_shown_while_rebuilding(fresh_engine: Any, bot_embedde
         bot_embedder.slow_seconds = 0.0
 
 
-async def test_a_member_without_permission_is_refused_by_the_bot(fresh_engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    calls: list[Any] = []
-    monkeypatch.setattr(fresh_engine, "rebuild", lambda *a, **k: calls.append(a) or pytest.fail("rebuilt"))
-    async with running_bot(fresh_engine) as (sd, _):
+async def refused(sd: DiscordStandIn, it: Any) -> str:
+    """The private refusal's text, sent as the acknowledgement itself."""
+    await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
+    assert it.callback_type == 4 and it.callback_data["flags"] & EPHEMERAL
+    assert it.callback_data["embeds"][0]["title"] == "Not allowed"
+    return it.callback_data["embeds"][0]["description"]
+
+
+async def test_a_server_admin_may_not_rebuild_the_shared_corpus(fresh_engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    monkeypatch.setattr(fresh_engine, "rebuild", lambda *a, **k: pytest.fail("rebuilt"))
+    async with running_bot(fresh_engine, guild_id=None) as (sd, _):  # global commands: DMs too
         withheld = await reindex(sd, sd.member_user)
-        assert not withheld.delivered  # Discord itself hides it ...
+        assert not withheld.delivered  # Discord itself hides it from members ...
         sd.deliver_unpermitted = True  # ... but a bot must not rely on that
-        it = await reindex(sd, sd.member_user)
+        assert "owner" in await refused(sd, await reindex(sd, sd.member_user))
+        # Manage Server, even Administrator, in a server is nothing over the shared documents.
+        manager = Permissions.EVERYONE | Permissions.MANAGE_GUILD
+        assert "shared" in await refused(sd, await reindex(sd, sd.member_user, permissions=manager))
+        assert "shared" in await refused(sd, await reindex(sd, sd.admin_user))
+        it = await reindex(sd, sd.admin_user, guild=False)  # nor from a DM
+        assert "shared" in await refused(sd, it)
+        it = await reindex(sd, corpus="everything")  # not one of the choices: a hand-made payload
         await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
-        assert it.callback_type == 4 and it.callback_data["flags"] & EPHEMERAL
-        assert it.callback_data["embeds"][0]["title"] == "Not allowed"
-        # Manage Server alone is enough, without Administrator.
-        monkeypatch.setattr(fresh_engine, "rebuild", lambda *a, **k: calls.append("ok") or _report())
-        it = await reindex(sd, sd.member_user, permissions=Permissions.EVERYONE | Permissions.MANAGE_GUILD)
-        await final_reply(sd, it, "Index rebuilt")
-    assert calls == ["ok"]
+        assert it.callback_data["flags"] & EPHEMERAL and "can't use" in it.callback_data["embeds"][0]["description"]
 
 
 async def test_admin_ids_and_the_owner_may_reindex(fresh_engine: Any) -> None:  # noqa: F811
-    async with running_bot(fresh_engine) as (sd, bot):
+    async with running_bot(fresh_engine, guild_id=None) as (sd, bot):
         sd.deliver_unpermitted = True
         it = await reindex(sd, sd.owner_user, permissions=Permissions.EVERYONE)
+        await final_reply(sd, it, "Index rebuilt")
+        it = await reindex(sd, sd.owner_user, corpus=None, guild=False)  # in a DM the shared one is the default
         await final_reply(sd, it, "Index rebuilt")
         bot.settings = bot.settings.__class__(admin_ids=frozenset({int(sd.member_user["id"])}))
         it = await reindex(sd, sd.member_user, permissions=Permissions.EVERYONE)
         await final_reply(sd, it, "Index rebuilt")
-
-
-def _report() -> Any:
-    from index.answer import BuildReport
-    return BuildReport(documents=1, sentences=1, chunks=1, rebuilt=False)
 
 
 async def test_two_reindex_at_once(fresh_engine: Any, bot_embedder: Any) -> None:  # noqa: F811
@@ -112,7 +122,7 @@ async def test_two_reindex_at_once(fresh_engine: Any, bot_embedder: Any) -> None
     try:
         async with running_bot(fresh_engine) as (sd, _):
             rewrite_1924(fresh_engine, " KIZUNA-SLOW")
-            first, second = await reindex(sd), await reindex(sd, sd.owner_user)
+            first, second = await reindex(sd), await reindex(sd, sd.owner_user)  # the second, from the owner too
             await sd.wait_for("POST", rf"/interactions/{second.id}/{second.token}/callback")
             assert second.callback_data["embeds"][0]["title"] == "Already rebuilding"
             assert second.callback_data["flags"] & EPHEMERAL
@@ -141,6 +151,6 @@ async def test_a_failed_rebuild_keeps_the_old_index(fresh_engine: Any, caplog: p
             embed = await final_reply(sd, it, "Rebuild failed")
         assert "injected embedder failure" in embed["description"]
         assert "previous index is still answering" in embed["description"]
-        assert any(r.name == "bot.cogs.admin" and r.exc_info for r in caplog.records)
+        assert any(r.name == "bot.rebuild" and r.exc_info for r in caplog.records)
         _, body = await ask(sd, QUESTION)
         assert QUOTE_1924 in body["embeds"][0]["description"].replace("**", "")

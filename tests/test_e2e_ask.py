@@ -159,9 +159,9 @@ async def test_sources_lists_the_article(live: Any, article_engine: Any) -> None
 async def test_help_gives_examples_from_the_documents(live: Any) -> None:
     sd, _ = live
     it = await sd.send_slash("help", {})
-    await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
-    text = it.callback_data["embeds"][0]["description"]
-    assert it.callback_data["flags"] & EPHEMERAL
+    call = await sd.wait_for("PATCH", rf"/webhooks/{sd.application_id}/{it.token}/messages/@original")
+    text = call.json["embeds"][0]["description"]
+    assert it.callback_type == 5 and it.callback_data["flags"] & EPHEMERAL  # acknowledged first, privately
     assert "The foreign ministers of Turkey and Japan" in text and "/ask" in text
     # The examples are questions the engine itself answers from the article.
     assert "/ask question: What happened in 2024?" in text

@@ -93,10 +93,13 @@ def assert_no_pings(sd: DiscordStandIn) -> None:
 
 
 @asynccontextmanager
-async def running_bot(engine: Any, **overrides: Any) -> AsyncIterator[tuple[DiscordStandIn, KizunaBot]]:
-    """Start a stand-in and the real bot on it; stop both and check the payloads after."""
+async def running_bot(engine: Any, *, guilds: int = 1, **overrides: Any) -> AsyncIterator[tuple[DiscordStandIn, KizunaBot]]:
+    """Start a stand-in with ``guilds`` servers and the real bot on it (an engine, or a
+    Library); stop both and check the payloads after."""
     sd = DiscordStandIn()
     await sd.start()
+    for n in range(1, guilds):
+        await sd.add_guild(f"Guild {n + 1}")
     settings = Settings(discord_token=sd.token, guild_id=int(sd.guild_id), cooldown_rate=1000,
                         cooldown_seconds=1.0)
     settings = replace(settings, **overrides)
@@ -126,7 +129,7 @@ async def test_login_and_instant_guild_sync(article_engine: Any) -> None:
     async with running_bot(article_engine) as (sd, bot):
         assert not bot.failed_cogs
         cmds = {c["name"]: c for c in sd.registered_commands}
-        assert set(cmds) == {"ask", "sources", "reindex", "help"}
+        assert set(cmds) == {"ask", "sources", "reindex", "documents", "help"}
         assert all(c.get("guild_id") == sd.guild_id for c in cmds.values())
         question, private, document = cmds["ask"]["options"]
         assert (question["name"], question["type"], question["required"]) == ("question", 3, True)
@@ -135,6 +138,17 @@ async def test_login_and_instant_guild_sync(article_engine: Any) -> None:
         assert (document["name"], document["type"], document.get("required", False)) == ("document", 3, False)
         assert document["autocomplete"] is True
         assert int(cmds["reindex"]["default_member_permissions"]) == Permissions.MANAGE_GUILD
+        (corpus,) = cmds["reindex"]["options"]
+        assert [c["value"] for c in corpus["choices"]] == ["server", "shared"] and not corpus.get("required")
+        documents = cmds["documents"]
+        assert int(documents["default_member_permissions"]) == Permissions.MANAGE_GUILD
+        assert documents["contexts"] == [0]  # servers only: a DM has no server documents
+        subs = {o["name"]: o for o in documents["options"]}
+        assert set(subs) == {"add", "remove", "list"} and all(o["type"] == 1 for o in subs.values())
+        file, replace = subs["add"]["options"]
+        assert (file["name"], file["type"], file["required"]) == ("file", 11, True)  # an attachment
+        assert (replace["name"], replace["type"]) == ("replace", 5)
+        assert subs["remove"]["options"][0]["autocomplete"] is True
         assert cmds["ask"]["default_member_permissions"] is None
         assert all(1 <= len(c["description"]) <= 100 for c in cmds.values())
         assert sd.identify["intents"] & (1 << 15)  # message content, documented in the README
@@ -142,7 +156,7 @@ async def test_login_and_instant_guild_sync(article_engine: Any) -> None:
 
 async def test_global_sync_without_a_guild(article_engine: Any) -> None:
     async with running_bot(article_engine, guild_id=None) as (sd, _):
-        assert {c["name"] for c in sd.registered_commands} == {"ask", "sources", "reindex", "help"}
+        assert {c["name"] for c in sd.registered_commands} == {"ask", "sources", "reindex", "documents", "help"}
         assert not any(c.get("guild_id") for c in sd.registered_commands)
 
 

@@ -74,8 +74,10 @@ async def test_an_unexpected_error_is_logged_and_the_user_told(caplog: pytest.Lo
             assert call.json.get("flags", 0) & EPHEMERAL
             assert any(c.method == "DELETE" and it.token in c.path for c in sd.calls)
             it = await sd.send_slash("help", {})
-            await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
-            assert "Something went wrong" in it.callback_data["embeds"][0]["description"]
+            call = await sd.wait_for("POST", rf"/webhooks/{sd.application_id}/{it.token}",
+                                     predicate=lambda c: bool(c.json.get("embeds")))
+            assert "Something went wrong" in call.json["embeds"][0]["description"]
+            assert call.json.get("flags", 0) & EPHEMERAL
         assert any(r.name == "bot.discord_app" and r.exc_info and "disk on fire" in str(r.exc_info[1])
                    for r in caplog.records)
 
@@ -89,3 +91,23 @@ async def test_an_invalid_question_gets_a_private_explanation() -> None:
         call = await sd.wait_for("POST", rf"/webhooks/{sd.application_id}/{it.token}")
         assert call.json["flags"] & EPHEMERAL and "can't be used" in call.json["embeds"][0]["description"]
         assert any(c.method == "DELETE" and it.token in c.path for c in sd.calls)
+
+
+async def test_past_the_queue_bound_a_question_is_told_busy_at_once() -> None:
+    async with running_bot(FakeEngine(ask_delay=1.5), max_queued=2) as (sd, _):
+        waiting = [await sd.send_slash("ask", {"question": f"when did relations begin {i}?"}) for i in range(2)]
+        for it in waiting:
+            await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
+        it = await sd.send_slash("ask", {"question": "and one more?"})
+        await sd.wait_for("POST", rf"/interactions/{it.id}/{it.token}/callback")
+        assert it.callback_type == 4 and it.callback_data["flags"] & EPHEMERAL  # the reply itself, not a defer
+        assert it.acknowledged_at - it.sent_at < 1.0
+        assert it.callback_data["embeds"][0]["title"] == "Busy"
+        assert "try again" in it.callback_data["embeds"][0]["description"]
+        n = len(sd.calls)
+        await sd.send_message(f"<@{sd.bot_user_id}> and by mention?")
+        reply = await sd.wait_for("POST", r"/channels/\d+/messages", since=n)
+        assert reply.json["embeds"][0]["title"] == "Busy"
+        for it in waiting:  # the questions already queued are still answered
+            call = await sd.wait_for("PATCH", rf"/webhooks/{sd.application_id}/{it.token}/messages/@original")
+            assert call.json["embeds"][0]["title"].startswith("Q:")

@@ -40,6 +40,10 @@ def test_values_are_parsed_and_typed():
         ({"KIZUNA_COOLDOWN_SECONDS": "soon"}, "must be a number"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL must be"),
         ({"KIZUNA_DEVICE": "gpu"}, "KIZUNA_DEVICE must be cpu, cuda"),
+        ({"KIZUNA_MAX_UPLOAD_MB": "0"}, "KIZUNA_MAX_UPLOAD_MB must be between"),
+        ({"KIZUNA_SERVER_MAX_DOCUMENTS": "many"}, "KIZUNA_SERVER_MAX_DOCUMENTS must be a whole number"),
+        ({"KIZUNA_SERVER_MAX_MB": "-1"}, "KIZUNA_SERVER_MAX_MB must be between"),
+        ({"KIZUNA_MAX_QUEUED": "0"}, "KIZUNA_MAX_QUEUED must be between 1"),
     ],
 )
 def test_bad_values_name_the_variable(env, message):
@@ -64,6 +68,22 @@ def test_a_bad_device_is_reported_before_the_model_loads(tmp_path, monkeypatch, 
     assert cli.main(["ask", "--seeds", str(tmp_path), "when did relations begin?"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "KIZUNA_DEVICE must be" in err and "'gpu'" in err
+
+
+def test_limits_for_servers_and_the_queue():
+    s = Settings.from_env({})
+    assert (s.max_upload_mb, s.server_max_documents, s.server_max_mb, s.max_queued) == (2.0, 50, 20.0, 200)
+    assert s.upload_limit_bytes == 2_000_000
+    s = Settings.from_env({"KIZUNA_MAX_UPLOAD_MB": "8", "KIZUNA_MAX_FILE_MB": "3", "KIZUNA_SERVER_MAX_DOCUMENTS": "5",
+                           "KIZUNA_SERVER_MAX_MB": "1.5", "KIZUNA_MAX_QUEUED": "40"})
+    assert s.upload_limit_bytes == 3_000_000  # never more than the index would read
+    assert (s.server_max_documents, s.server_max_mb, s.max_queued) == (5, 1.5, 40)
+
+
+def test_every_setting_is_in_env_example():
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text(encoding="utf-8")
+    for name in ("KIZUNA_MAX_UPLOAD_MB", "KIZUNA_SERVER_MAX_DOCUMENTS", "KIZUNA_SERVER_MAX_MB", "KIZUNA_MAX_QUEUED"):
+        assert f"\n{name}=" in example, name
 
 
 def test_the_token_never_appears_in_the_settings_repr():

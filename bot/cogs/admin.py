@@ -1,152 +1,78 @@
-"""/reindex: rebuild the index from the seeds folder, for admins, with live progress."""
+"""/reindex: rebuild a corpus from its folder, for those allowed to, with live progress."""
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot import embeds
-from index.answer import BuildReport
-from index.errors import IndexBuildError, RebuildInProgress
+from bot.rebuild import busy_embed, edit_reply, rebuild_with_progress, report_text
+from index.library import SHARED
 
 if TYPE_CHECKING:
     from bot.discord_app import KizunaBot
 
 log = logging.getLogger(__name__)
 
-PROGRESS_EVERY = 1.5  # seconds between progress edits: Discord rate-limits edits
+SHARED_ONLY = ("Only the bot's owner and the admins its host names can rebuild the shared "
+               "documents, which every server sees.")
+SERVER_ONLY = ("Only members with Manage Server in this server (and the bot's owner) can "
+               "rebuild its documents.")
 
 
-class Progress:
-    """The latest (stage, done, total) from the building thread, handed to the loop safely."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.state: tuple[str, int, int] | None = None
-        self.changed = asyncio.Event()
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        # Called from the engine's thread: never touch loop objects directly from there.
-        self.loop.call_soon_threadsafe(self._set, (stage, done, total))
-
-    def _set(self, state: tuple[str, int, int]) -> None:
-        self.state = state
-        self.changed.set()
-
-
-def progress_text(state: tuple[str, int, int] | None, started: float) -> str:
-    elapsed = time.monotonic() - started
-    if state is None:
-        return f"Starting… ({elapsed:.0f} s)"
-    stage, done, total = state
-    pct = f" {100 * done // total}%" if total else ""
-    return f"{embeds.escape_document_text(stage)}: {done}/{total}{pct} ({elapsed:.0f} s)"
-
-
-def report_text(report: BuildReport) -> str:
-    """What changed, in a few lines; long path lists are cut visibly."""
-    def paths(items: tuple[str, ...]) -> str:
-        shown = ", ".join(f"`{p}`" for p in items[:10])
-        more = f" and {len(items) - 10} more" if len(items) > 10 else ""
-        return embeds.truncate(shown + more, 900) if items else "none"
-
-    lines = [
-        f"**Added** ({len(report.added)}): {paths(report.added)}",
-        f"**Changed** ({len(report.changed)}): {paths(report.changed)}",
-        f"**Removed** ({len(report.removed)}): {paths(report.removed)}",
-        f"{report.documents} documents · {report.sentences} sentences · "
-        f"{report.seconds:.1f} s",
-    ]
-    if not report.rebuilt:
-        lines.insert(0, "Nothing had changed; the index was already up to date.")
-    if report.warnings:
-        lines.append("**Warnings:** " + embeds.truncate("; ".join(report.warnings), 800))
-    return embeds.truncate("\n".join(lines), embeds.DESCRIPTION_LIMIT)
+def refusal(scope: str) -> discord.Embed:
+    """Why someone may not change a corpus, said plainly."""
+    return embeds.info_embed("Not allowed", SHARED_ONLY if scope == SHARED else SERVER_ONLY,
+                             colour=embeds.ERROR_COLOUR)
 
 
 class Admin(commands.Cog):
-    """Index maintenance, for people who run the server or the bot."""
+    """Index maintenance, for people who run a server or the bot."""
 
     def __init__(self, bot: "KizunaBot") -> None:
         self.bot = bot
-        self._running = False  # our own guard; the engine also refuses a second rebuild
 
     @app_commands.command(name="reindex")
+    @app_commands.describe(corpus="This server's own documents (the default in a server) or the shared ones")
+    @app_commands.choices(corpus=[app_commands.Choice(name="this server's documents", value="server"),
+                                  app_commands.Choice(name="shared documents (bot owner)", value="shared")])
     @app_commands.default_permissions(manage_guild=True)
-    async def reindex(self, interaction: discord.Interaction) -> None:
-        """Rebuild the index from the documents folder (admins only)."""
+    async def reindex(self, interaction: discord.Interaction,
+                      corpus: app_commands.Choice[str] | None = None) -> None:
+        """Rebuild the index of this server's documents, or of the shared ones (admins only)."""
+        wanted = corpus.value if corpus else ("server" if interaction.guild_id else "shared")
+        if wanted == "server" and interaction.guild_id is None:
+            await _say(interaction, "Not in a server", "In a direct message only the shared "
+                       "documents can be rebuilt: choose corpus: shared documents.")
+            return
+        scope = SHARED if wanted == "shared" else str(interaction.guild_id)
         # default_permissions is only advertised; Discord may still deliver, so check.
-        if not await self.bot.is_admin(interaction):
-            await interaction.response.send_message(embed=embeds.info_embed(
-                "Not allowed", "Only members with Manage Server, the bot's owner or "
-                "configured admins can rebuild the index.", colour=embeds.ERROR_COLOUR),
-                ephemeral=True)
+        if not await self.bot.may_manage(interaction, scope):
+            await interaction.response.send_message(embed=refusal(scope), ephemeral=True)
             return
-        if self._running or getattr(self.bot.engine, "rebuilding", False):
-            await interaction.response.send_message(embed=_busy(), ephemeral=True)
+        if self.bot.rebuild_lock(scope).locked() or self.bot.library.rebuilding(scope):
+            await interaction.response.send_message(embed=busy_embed(), ephemeral=True)
             return
-        self._running = True
-        try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            await self._rebuild(interaction)
-        finally:
-            self._running = False
-
-    async def _rebuild(self, interaction: discord.Interaction) -> None:
-        started = time.monotonic()
-        progress = Progress(asyncio.get_running_loop())
-        log.info("Rebuild requested by %s (%s)", interaction.user, interaction.user.id)
-        build = asyncio.create_task(asyncio.to_thread(self.bot.engine.rebuild, progress=progress))
-        ticker = asyncio.create_task(self._show_progress(interaction, progress, started))
-        try:
-            report: BuildReport = await build
-        except RebuildInProgress:
-            await _edit(interaction, _busy())
+        if self.bot.library.engine(scope) is None:
+            await _say(interaction, "Nothing to rebuild", "This server has no documents of its own "
+                       "yet: add one with /documents add. The shared documents are rebuilt with "
+                       "corpus: shared documents, by the bot's owner.")
             return
-        except IndexBuildError as exc:
-            log.error("Rebuild failed; the old index keeps serving", exc_info=exc)
-            await _edit(interaction, embeds.info_embed(
-                "Rebuild failed", embeds.truncate(f"{exc}", 1500) +
-                "\n\nThe previous index is still answering questions.",
-                colour=embeds.ERROR_COLOUR))
-            return
-        finally:
-            ticker.cancel()
-            # Wait for it, so a late progress edit cannot overwrite the final message.
-            await asyncio.gather(ticker, return_exceptions=True)
-        log.info("Rebuild done: %d documents, %d sentences, %.1f s",
-                 report.documents, report.sentences, report.seconds)
-        await _edit(interaction, embeds.info_embed("Index rebuilt", report_text(report),
-                                                   colour=embeds.ANSWER_COLOUR))
-
-    async def _show_progress(self, interaction: discord.Interaction, progress: Progress,
-                             started: float) -> None:
-        """Edit the reply with the latest progress, at most every PROGRESS_EVERY seconds."""
-        await _edit(interaction, embeds.info_embed("Rebuilding the index", progress_text(None, started)))
-        while True:
-            await asyncio.sleep(PROGRESS_EVERY)
-            await progress.changed.wait()
-            progress.changed.clear()
-            await _edit(interaction, embeds.info_embed(
-                "Rebuilding the index", progress_text(progress.state, started)))
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await rebuild_with_progress(self.bot, interaction, scope)
+        if report is not None:
+            log.info("Rebuild of %s done: %d documents, %d sentences, %.1f s",
+                     scope, report.documents, report.sentences, report.seconds)
+            await edit_reply(interaction, embeds.info_embed("Index rebuilt", report_text(report),
+                                                            colour=embeds.ANSWER_COLOUR))
 
 
-def _busy() -> discord.Embed:
-    return embeds.info_embed("Already rebuilding", "A rebuild is already running; its "
-                             "result will be posted where it was asked.",
-                             colour=embeds.NOT_FOUND_COLOUR)
-
-
-async def _edit(interaction: discord.Interaction, embed: discord.Embed, **kwargs: Any) -> None:
-    try:
-        await interaction.edit_original_response(embed=embed, **kwargs)
-    except discord.HTTPException as exc:  # the 15-minute token may have expired
-        log.warning("Could not update the /reindex reply: %s", exc)
+async def _say(interaction: discord.Interaction, title: str, text: str) -> None:
+    await interaction.response.send_message(embed=embeds.info_embed(
+        title, text, colour=embeds.NOT_FOUND_COLOUR), ephemeral=True)
 
 
 async def setup(bot: "KizunaBot") -> None:

@@ -5,7 +5,7 @@ import asyncio
 import logging
 import re
 import secrets
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import embeds
+from bot.discord_app import BUSY, Busy, expected_error_text, send_ephemeral
 from index.answer import Answer
 from index.errors import KizunaError
 
@@ -27,35 +28,54 @@ EXPIRED = ("This answer has expired (I may have restarted since, or it is old). 
 
 
 class AnswerCache:
-    """Recent answers by a short random key, so buttons need no second model call.
+    """Recent answers by owner (a server, or a user in DMs) and a short random key, so
+    buttons need no second model call.
 
-    Bounded (oldest dropped first) and in memory: after a restart the buttons on old
-    messages find nothing and say so politely instead of failing.
+    Bounded in total and per owner (oldest dropped first), so one busy server cannot
+    push out every other server's answers, and a key only opens answers given in the
+    same server. In memory: after a restart the buttons on old messages find nothing
+    and say so politely instead of failing.
     """
 
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._items: OrderedDict[str, Answer] = OrderedDict()
+    def __init__(self, size: int = 4096, per_owner: int = 1024) -> None:
+        self.size, self.per_owner = size, per_owner
+        self._items: OrderedDict[tuple[str, str], Answer] = OrderedDict()
+        self._counts: Counter[str] = Counter()
 
-    def put(self, answer: Answer) -> str:
+    def put(self, answer: Answer, owner: str) -> str:
         key = secrets.token_hex(8)
-        self._items[key] = answer
+        self._items[(owner, key)] = answer
+        self._counts[owner] += 1
+        if self._counts[owner] > self.per_owner:
+            self._drop(next(k for k in self._items if k[0] == owner))
         while len(self._items) > self.size:
-            self._items.popitem(last=False)
+            self._drop(next(iter(self._items)))
         return key
 
-    def get(self, key: str) -> Answer | None:
-        return self._items.get(key)
+    def _drop(self, item: tuple[str, str]) -> None:
+        del self._items[item]
+        self._counts[item[0]] -= 1
+        if not self._counts[item[0]]:
+            del self._counts[item[0]]
+
+    def get(self, key: str, owner: str) -> Answer | None:
+        return self._items.get((owner, key))
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+def owner_of(guild_id: int | None, user_id: int) -> str:
+    """Whose answers a reply belongs to: its server's, or in a DM the user's own."""
+    return f"guild:{guild_id}" if guild_id else f"user:{user_id}"
 
 
 def _cached_answer(interaction: discord.Interaction, key: str) -> Answer | None:
     # AutoShardedBot is not a commands.Bot subclass: look the method up instead.
     get_cog = getattr(interaction.client, "get_cog", None)
     cog = get_cog("Ask") if get_cog else None
-    return cog.cache.get(key) if isinstance(cog, Ask) else None
+    owner = owner_of(interaction.guild_id, interaction.user.id)
+    return cog.cache.get(key, owner) if isinstance(cog, Ask) else None
 
 
 async def _show(interaction: discord.Interaction, key: str, render: Any) -> None:
@@ -99,6 +119,10 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kz:(?P<
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await _show(interaction, self.key, _BUTTONS[self.kind][1])
+
+
+def busy_embed() -> discord.Embed:
+    return embeds.info_embed("Busy", BUSY, colour=embeds.NOT_FOUND_COLOUR)
 
 
 def cooldown_embed(retry_after: float) -> discord.Embed:
@@ -189,12 +213,12 @@ class Ask(commands.Cog):
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(AnswerButton)
 
-    def render(self, answer: Answer) -> tuple[discord.Embed, discord.ui.View | None]:
+    def render(self, answer: Answer, owner: str) -> tuple[discord.Embed, discord.ui.View | None]:
         """The reply embed, and buttons only for real answers (closest passages are inline)."""
         embed = embeds.answer_embed(answer)
         if not answer.answered or answer.passage is None:
             return embed, None
-        key = self.cache.put(answer)
+        key = self.cache.put(answer, owner)
         view = discord.ui.View(timeout=None)
         # A likely answer is judged by its context: that button comes first, and stands out.
         likely = answer.verdict == "likely"
@@ -220,22 +244,31 @@ class Ask(commands.Cog):
                 "Empty or too long", f"Please ask a question of 1–{MAX_QUESTION} characters."),
                 ephemeral=True)
             return
+        if self.bot.asker.full:  # said at once, within Discord's 3 seconds
+            await interaction.response.send_message(embed=busy_embed(), ephemeral=True)
+            return
         await interaction.response.defer(ephemeral=private, thinking=True)
+        scopes = self.bot.scopes_for(interaction.guild_id)
         try:
-            path = resolve_document(self.bot.engine.documents(), document) if document else None
-            answer = await self.bot.asker.ask(question, path)
-        except KizunaError as exc:
-            from bot.discord_app import expected_error_text, send_ephemeral  # avoid a cycle
+            path = None
+            if document:
+                # A server's documents may be opened on first use: off the loop.
+                docs = await asyncio.to_thread(self.bot.library.documents, scopes)
+                path = resolve_document(docs, document)
+            answer = await self.bot.asker.ask(question, path, scopes)
+        except (KizunaError, Busy) as exc:
             await send_ephemeral(interaction, embeds.info_embed(
                 "Sorry", expected_error_text(exc) or str(exc), colour=embeds.ERROR_COLOUR))
             return
-        embed, view = self.render(answer)
+        embed, view = self.render(answer, owner_of(interaction.guild_id, interaction.user.id))
         await interaction.edit_original_response(embed=embed, view=view)
 
     @ask.autocomplete("document")
     async def ask_document(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """Only the documents this server (or, in a DM, the shared corpus) can search."""
         try:
-            return document_choices(self.bot.engine.documents(), current)
+            docs = await asyncio.to_thread(self.bot.library.documents, self.bot.scopes_for(interaction.guild_id))
+            return document_choices(docs, current)
         except KizunaError:  # no index yet: no suggestions, and /ask itself will say why
             return []
 
@@ -268,10 +301,12 @@ class Ask(commands.Cog):
                 colour=embeds.ERROR_COLOUR))
 
     async def _answer_message(self, message: discord.Message, question: str) -> None:
+        guild_id = message.guild.id if message.guild else None
+        scopes = self.bot.scopes_for(guild_id)
         if not question:
-            engine = self.bot.engine
-            titles = [d.title for d in engine.documents()]
-            questions = await asyncio.to_thread(engine.example_questions, 3)
+            library = self.bot.library
+            titles, questions = await asyncio.to_thread(
+                lambda: ([d.title for d in library.documents(scopes)], library.example_questions(scopes, 3)))
             await self._safe_reply(message, embeds.info_embed("Ask me something",
                                                               embeds.help_text(titles, questions)))
             return
@@ -282,13 +317,15 @@ class Ask(commands.Cog):
         if len(question) > MAX_QUESTION:
             question = question[:MAX_QUESTION]  # same limit as /ask; say so in the title
         try:
-            answer = await self.bot.asker.ask(question)
+            answer = await self.bot.asker.ask(question, None, scopes)
+        except Busy:
+            await self._safe_reply(message, busy_embed(), delete_after=15)
+            return
         except KizunaError as exc:
-            from bot.discord_app import expected_error_text
             await self._safe_reply(message, embeds.info_embed(
                 "Sorry", expected_error_text(exc) or str(exc), colour=embeds.ERROR_COLOUR))
             return
-        embed, view = self.render(answer)
+        embed, view = self.render(answer, owner_of(guild_id, message.author.id))
         await self._safe_reply(message, embed, view=view)
 
     async def _safe_reply(self, message: discord.Message, embed: discord.Embed,

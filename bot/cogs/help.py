@@ -23,12 +23,14 @@ class Help(commands.Cog):
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
         """How to ask me questions, with examples."""
-        engine = self.bot.engine
-        titles = [d.title for d in engine.documents()]
-        # The first call per index asks the model to check its examples: off the loop.
-        questions = await asyncio.to_thread(engine.example_questions, 3)
-        await interaction.response.send_message(
-            embed=embeds.info_embed("How to ask Kizuna", embeds.help_text(titles, questions)), ephemeral=True)
+        # The first call per index asks the model to check its examples, and a server's
+        # index may be opened on first use: acknowledge first, then work off the loop.
+        await interaction.response.defer(ephemeral=True)
+        library, scopes = self.bot.library, self.bot.scopes_for(interaction.guild_id)
+        titles, questions = await asyncio.to_thread(
+            lambda: ([d.title for d in library.documents(scopes)], library.example_questions(scopes, 3)))
+        await interaction.edit_original_response(
+            embed=embeds.info_embed("How to ask Kizuna", embeds.help_text(titles, questions)))
 
 
 async def setup(bot: "KizunaBot") -> None:

@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import embeds
+from index.library import SHARED
 
 if TYPE_CHECKING:
     from bot.discord_app import KizunaBot
@@ -22,14 +23,21 @@ class Sources(commands.Cog):
 
     @app_commands.command(name="sources")
     async def sources(self, interaction: discord.Interaction) -> None:
-        """List the documents I answer from, the model, and when the index was built."""
+        """List the documents I answer from here, the model, and when the index was built."""
         await interaction.response.defer(ephemeral=True)
-        engine = self.bot.engine
-        # documents() may read shared state under the engine's lock: keep it off the loop.
-        docs, model, built, count = await asyncio.to_thread(
-            lambda: (engine.documents(), engine.model_name, engine.built_at, engine.sentence_count))
+        library = self.bot.library
+        scopes = self.bot.scopes_for(interaction.guild_id)
+        # A server's index may be opened on first use: keep it off the loop.
+        docs, corpora = await asyncio.to_thread(lambda: (library.documents(scopes), library.describe(scopes)))
+        count = sum(n for _, n, _ in corpora)
+        built = max((b for _, _, b in corpora if b), default="")
+        own = sum(1 for d in docs if d.scope != SHARED)
+        note = ""
+        if interaction.guild_id:
+            note = (f"This server has {own} document{'s' if own != 1 else ''} of its own, besides the shared ones."
+                    if own else "This server has no documents of its own; its admins can add some with /documents add.")
         await interaction.edit_original_response(
-            embed=embeds.sources_embed(docs, model, _when(built), count))
+            embed=embeds.sources_embed(docs, library.model_name, _when(built), count, note))
 
 
 def _when(iso: str | None) -> str:

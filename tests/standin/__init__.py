@@ -1,8 +1,9 @@
 """A Discord stand-in on loopback, for end-to-end tests of the real discord.py client.
 
-The stand-in serves Discord's REST API (v10) and the gateway websocket over TLS on
-127.0.0.1. The client reaches it through its documented ``connector=`` option: the
-connector resolves ``discord.com`` and ``*.discord.gg`` gateways to the stand-in,
+The stand-in serves Discord's REST API (v10), the gateway websocket and the attachment
+CDN over TLS on 127.0.0.1. The client reaches it through its documented ``connector=``
+option: the connector resolves ``discord.com``, ``*.discord.gg`` gateways and
+``cdn.discordapp.com``/``media.discordapp.net`` to the stand-in,
 refuses every other host, and trusts only a throwaway CA. Nothing in discord.py is
 patched. It answers where bots break in production: exact JSON content type, the
 3-second interaction deadline (10062), double acknowledgement (40060),
@@ -24,6 +25,7 @@ Use::
 
 Attributes: token, application_id, bot_user_id, guild_id, channel_id, owner_id, port;
 users as dicts: bot_user, owner_user, admin_user (Admin role), member_user (@everyone);
+guilds (``Guild``: id, channel_id, owner_id, admin_user, roles; the first is guild_id);
 calls (every REST request as a ``Call``: method, path without /api/v10, query, json,
 files, time, status, response), unknown_routes, refused_hosts, crashes, messages
 (id -> current message dict), interactions (id -> ``SentInteraction``), gateway_log
@@ -37,15 +39,22 @@ Methods (times are ``time.monotonic()``):
     the latest login (``commands=False`` skips the sync);
   wait_for(method, path_regex, predicate=None, timeout=10, since=0) -> Call, the first
     from index ``since`` whose path ``re.fullmatch``es;
+  add_guild(name) -> Guild: another server, with its own channel and Admin (before or
+    after the bot connects); every user is a member, plain unless its admin;
+  attachment(filename, data, content_type=, size=) -> the attachment object to pass as
+    an option's value: it arrives as an id in data.options with the object in
+    data.resolved.attachments, and its url serves ``data`` from the CDN host;
   send_slash(name, options, user=, permissions=, guild=True) -> SentInteraction;
-    ``delivered`` is False where Discord would hide the command (lacking
-    default_member_permissions, or not allowed in that context); an unregistered
-    command raises LookupError, missing or unknown options ValueError;
+    ``guild`` is True (the first), a Guild or its id, or False for a DM; a subcommand
+    is given as ``{"add": {options}}``; ``delivered`` is False where Discord would hide
+    the command (lacking default_member_permissions, or not allowed in that context);
+    an unregistered command raises LookupError, missing or unknown options ValueError;
   click_button(message, custom_id, user=, values=) -> SentInteraction;
+  type_in_option(name, typed, focused, subcommand=, guild=) -> an autocomplete request;
   send_message(content, author=, mentions=, referenced_message=, ping_reply=True,
     guild=True) -> message dict;
   drop_gateway(code=4000, abrupt=False); wait_for_resume(); heartbeat_gaps();
-  fail_next(method, path_regex, status, code=0); permissions_of(user); dm_channel(user);
+  fail_next(method, path_regex, status, code=0); permissions_of(user, guild=None); dm_channel(user);
   check() raises on unknown routes, refused hosts or stand-in crashes.
 Fixture ``standin`` (function scope; import it, or ``pytest_plugins = ["standin"]``)
 starts one, stops it and calls check() at teardown.
@@ -58,10 +67,10 @@ messages, blanked unless the bot has the message content intent, is mentioned (a
 pinging reply counts), wrote it, or it is a DM.
 """
 
-from .model import (API, DIRECT_MESSAGES, EPHEMERAL, GATEWAY_HOSTS, GUILD_MEMBERS, GUILD_MESSAGES, GUILDS, HOSTS,
-                    LOADING, MESSAGE_CONTENT, RESUME_URL, Call, Permissions, SentInteraction)
+from .model import (API, CDN_HOSTS, DIRECT_MESSAGES, EPHEMERAL, GATEWAY_HOSTS, GUILD_MEMBERS, GUILD_MESSAGES, GUILDS,
+                    HOSTS, LOADING, MESSAGE_CONTENT, RESUME_URL, Call, Guild, Permissions, SentInteraction)
 from .server import DiscordStandIn, standin
 
-__all__ = ["API", "DIRECT_MESSAGES", "EPHEMERAL", "GATEWAY_HOSTS", "GUILD_MEMBERS", "GUILD_MESSAGES", "GUILDS",
-           "HOSTS", "LOADING", "MESSAGE_CONTENT", "RESUME_URL", "Call", "DiscordStandIn", "Permissions",
+__all__ = ["API", "CDN_HOSTS", "DIRECT_MESSAGES", "EPHEMERAL", "GATEWAY_HOSTS", "GUILD_MEMBERS", "GUILD_MESSAGES", "GUILDS",
+           "Guild", "HOSTS", "LOADING", "MESSAGE_CONTENT", "RESUME_URL", "Call", "DiscordStandIn", "Permissions",
            "SentInteraction", "standin"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from .model import DIRECT_MESSAGES, EPHEMERAL, GUILD_MESSAGES, MESSAGE_CONTENT, Permissions, SentInteraction
+from .model import DIRECT_MESSAGES, EPHEMERAL, GUILD_MESSAGES, MESSAGE_CONTENT, Guild, Permissions, SentInteraction
 
 
 def _find_component(components: list[dict[str, Any]], custom_id: str) -> dict[str, Any] | None:
@@ -29,7 +29,8 @@ class _Events:
             return
         if not session.intents & (GUILD_MESSAGES if guild else DIRECT_MESSAGES):
             return
-        data = {**msg, "member": self._member(msg["author"], with_user=False)} if guild else dict(msg)
+        data = ({**msg, "member": self._member(msg["author"], with_user=False, guild=self._guild_by(msg["guild_id"]))}
+                if guild else dict(msg))
         readable = (session.intents & MESSAGE_CONTENT or not guild or msg["author"]["id"] == self.bot_user_id
                     or any(u["id"] == self.bot_user_id for u in msg["mentions"]))
         if not readable:
@@ -39,17 +40,18 @@ class _Events:
     async def send_message(self, content: str, *, author: dict[str, Any] | None = None,
                            mentions: list[dict[str, Any]] | None = None,
                            referenced_message: dict[str, Any] | None = None, ping_reply: bool = True,
-                           guild: bool = True) -> dict[str, Any]:
-        """A user writes in the guild channel (or, with ``guild=False``, a DM to the bot).
+                           guild: bool | Guild = True) -> dict[str, Any]:
+        """A user writes in the (first, or given) guild's channel, or with ``guild=False`` a DM to the bot.
 
         A reply pings the replied-to author unless ``ping_reply=False``, as Discord's client does."""
         author = author or self.member_user
-        channel_id = self.channel_id if guild else self.dm_channel(author)["id"]
+        where = self._where(guild)
+        channel_id = where.channel_id if where else self.dm_channel(author)["id"]
         extra: dict[str, Any] = {}
         if referenced_message is not None:
             extra = {"message_reference": {"type": 0, "message_id": referenced_message["id"],
                                            "channel_id": referenced_message["channel_id"],
-                                           **({"guild_id": self.guild_id} if guild else {})},
+                                           **({"guild_id": where.id} if where else {})},
                      "referenced_message": referenced_message}
         msg = self._message(channel_id, author, {"content": content}, msg_type=19 if extra else 0, **extra)
         known = {u["id"] for u in msg["mentions"]}
@@ -61,8 +63,19 @@ class _Events:
         await self._publish("MESSAGE_CREATE", msg)
         return msg
 
-    def _command(self, name: str, guild: bool) -> dict[str, Any]:
-        scopes = [self.guild_id, None] if guild else [None]
+    def _where(self, guild: bool | Guild | str) -> Guild | None:
+        """``True``: the first guild; a Guild or a guild ID: that one; ``False``: a DM."""
+        if guild is True:
+            return self.guilds[0]
+        if guild is False:
+            return None
+        found = self._guild_by(guild.id if isinstance(guild, Guild) else str(guild))
+        if found is None:
+            raise LookupError(f"no guild {guild!r} in the stand-in")
+        return found
+
+    def _command(self, name: str, guild: Guild | None) -> dict[str, Any]:
+        scopes = [guild.id, None] if guild else [None]
         for scope in scopes:
             for cmd in self._commands.get(scope, []):
                 if cmd["name"] == name and cmd.get("type", 1) == 1:
@@ -83,11 +96,19 @@ class _Events:
         return int(required) != 0 and perms & int(required) == int(required)
 
     def _options(self, cmd: dict[str, Any], options: dict[str, Any] | list[dict[str, Any]] | None,
-                 resolved: dict[str, Any]) -> list[dict[str, Any]]:
+                 resolved: dict[str, Any], guild: Guild | None = None) -> list[dict[str, Any]]:
+        """Options as Discord sends them. A subcommand is given as ``{"add": {its options}}``;
+        a user (type 6) or attachment (type 11) as its object, which goes to ``resolved``."""
         if isinstance(options, list):
             return options
         spec = {o["name"]: o for o in cmd.get("options") or []}
         given = options or {}
+        if any(o["type"] in (1, 2) for o in spec.values()):
+            if len(given) != 1 or next(iter(given)) not in spec:
+                raise ValueError(f"/{cmd['name']}: Discord sends exactly one of its subcommands {list(spec)}, not {list(given)}")
+            (name, inner), = given.items()
+            return [{"name": name, "type": spec[name]["type"],
+                     "options": self._options(spec[name], inner, resolved, guild)}]
         missing = [n for n, o in spec.items() if o.get("required") and n not in given]
         unknown = [n for n in given if n not in spec]
         if missing or unknown:
@@ -97,23 +118,29 @@ class _Events:
             if spec[name]["type"] == 6 and isinstance(value, dict):
                 resolved.setdefault("users", {})[value["id"]] = value
                 resolved.setdefault("members", {})[value["id"]] = {
-                    **self._member(value, with_user=False), "permissions": str(self.permissions_of(value))}
+                    **self._member(value, with_user=False, guild=guild),
+                    "permissions": str(self.permissions_of(value, guild))}
+                value = value["id"]
+            elif spec[name]["type"] == 11:  # an attachment: its id here, the object in resolved
+                if not isinstance(value, dict) or "url" not in value:
+                    raise ValueError(f"/{cmd['name']} {name}: pass an attachment from sd.attachment()")
+                resolved.setdefault("attachments", {})[value["id"]] = value
                 value = value["id"]
             out.append({"name": name, "type": spec[name]["type"], "value": value})
         return out
 
-    def _interaction(self, itype: int, data: dict[str, Any], user: dict[str, Any], perms: int, guild: bool,
+    def _interaction(self, itype: int, data: dict[str, Any], user: dict[str, Any], perms: int, guild: Guild | None,
                      locale: str, message: dict[str, Any] | None = None) -> SentInteraction:
         payload: dict[str, Any] = {
             "id": self._snowflake(), "application_id": self.application_id, "type": itype, "data": data,
             "token": "aW50ZXJhY3Rpb24." + secrets.token_urlsafe(48), "version": 1, "locale": locale,
             "app_permissions": str(self.bot_permissions), "entitlements": [], "entitlement_sku_ids": [],
             "attachment_size_limit": 10 * 1024 * 1024, "context": 0 if guild else 1,
-            "authorizing_integration_owners": {"0": self.guild_id if guild else "0"}}
+            "authorizing_integration_owners": {"0": guild.id if guild else "0"}}
         if guild:
-            payload.update(guild_id=self.guild_id, guild={"id": self.guild_id, "locale": "en-US", "features": []},
-                           guild_locale="en-US", channel_id=self.channel_id, channel=self._channel(),
-                           member={**self._member(user), "permissions": str(perms)})
+            payload.update(guild_id=guild.id, guild={"id": guild.id, "locale": "en-US", "features": []},
+                           guild_locale="en-US", channel_id=guild.channel_id, channel=self._channel(guild),
+                           member={**self._member(user, guild=guild), "permissions": str(perms)})
         else:
             dm = self.dm_channel(user)
             payload.update(channel_id=dm["id"], channel=dm, user=user)
@@ -129,42 +156,49 @@ class _Events:
 
     async def send_slash(self, name: str, options: dict[str, Any] | list[dict[str, Any]] | None = None, *,
                          user: dict[str, Any] | None = None, permissions: int | None = None,
-                         guild: bool = True, locale: str = "en-US") -> SentInteraction:
-        """A user runs a registered slash command; withheld (``delivered`` False) where Discord hides it."""
+                         guild: bool | Guild | str = True, locale: str = "en-US") -> SentInteraction:
+        """A user runs a registered slash command in a guild (the first unless given) or a DM
+        (``guild=False``); withheld (``delivered`` False) where Discord hides it."""
         user = user or self.member_user
-        cmd = self._command(name, guild)
-        perms = self.permissions_of(user) if permissions is None else permissions
+        where = self._where(guild)
+        cmd = self._command(name, where)
+        perms = self.permissions_of(user, where) if permissions is None else permissions
         data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1}
         resolved: dict[str, Any] = {}
-        data["options"] = self._options(cmd, options, resolved)
+        data["options"] = self._options(cmd, options, resolved, where)
         if resolved:
             data["resolved"] = resolved
         if cmd.get("guild_id"):
             data["guild_id"] = cmd["guild_id"]
-        it = self._interaction(2, data, user, perms, guild, locale)
-        if not self._visible(cmd, perms, guild) and not self.deliver_unpermitted:
+        it = self._interaction(2, data, user, perms, where, locale)
+        if not self._visible(cmd, perms, where is not None) and not self.deliver_unpermitted:
             return it
         return await self._deliver(it)
 
     async def type_in_option(self, name: str, typed: dict[str, Any], focused: str, *,
-                             user: dict[str, Any] | None = None, guild: bool = True,
-                             locale: str = "en-US") -> SentInteraction:
+                             user: dict[str, Any] | None = None, guild: bool | Guild | str = True,
+                             locale: str = "en-US", subcommand: str | None = None) -> SentInteraction:
         """A user types in an option that has autocomplete: Discord sends what is typed so far.
 
         ``typed`` holds every option filled in yet (partial, unvalidated, as Discord sends
-        them); ``focused`` is the one the cursor is in, whose suggestions are asked for.
+        them); ``focused`` is the one the cursor is in, whose suggestions are asked for;
+        ``subcommand`` names the subcommand they belong to, if any.
         """
         user = user or self.member_user
-        cmd = self._command(name, guild)
-        spec = {o["name"]: o for o in cmd.get("options") or []}
+        where = self._where(guild)
+        cmd = self._command(name, where)
+        parent = next(o for o in cmd.get("options") or [] if o["name"] == subcommand) if subcommand else cmd
+        spec = {o["name"]: o for o in parent.get("options") or []}
         if not spec.get(focused, {}).get("autocomplete"):
             raise ValueError(f"/{name} {focused}: Discord asks no suggestions for an option without autocomplete")
         options = [{"name": n, "type": spec[n]["type"], "value": v, **({"focused": True} if n == focused else {})}
                    for n, v in typed.items()]
+        if subcommand:
+            options = [{"name": subcommand, "type": 1, "options": options}]
         data: dict[str, Any] = {"id": cmd["id"], "name": name, "type": 1, "options": options}
         if cmd.get("guild_id"):
             data["guild_id"] = cmd["guild_id"]
-        it = self._interaction(4, data, user, self.permissions_of(user), guild, locale)
+        it = self._interaction(4, data, user, self.permissions_of(user, where), where, locale)
         return await self._deliver(it)
 
     async def click_button(self, message: dict[str, Any], custom_id: str, *, user: dict[str, Any] | None = None,
@@ -179,8 +213,8 @@ class _Events:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if values is not None:
             data["values"] = values
-        perms = self.permissions_of(user) if permissions is None else permissions
-        guild = "guild_id" in current
+        guild = self._guild_by(current.get("guild_id"))
+        perms = self.permissions_of(user, guild) if permissions is None else permissions
         it = self._interaction(3, data, user, perms, guild, locale, message=current)
         it.original = current
         return await self._deliver(it)

@@ -89,9 +89,14 @@ class _Gateway:
         elif op == 6:
             await self._on_resume(ws, request, data)
         elif op == 8:
-            members = [self._member(u) for u in self.users.values()]
-            await self._dispatch("GUILD_MEMBERS_CHUNK", {"guild_id": self.guild_id, "members": members,
-                                 "chunk_index": 0, "chunk_count": 1, "nonce": data.get("nonce")})
+            wanted = data.get("guild_id")
+            for guild_id in wanted if isinstance(wanted, list) else [wanted]:
+                guild = self._guild_by(str(guild_id))
+                if guild is None:
+                    continue
+                members = [self._member(u, guild=guild) for u in self.users.values()]
+                await self._dispatch("GUILD_MEMBERS_CHUNK", {"guild_id": guild.id, "members": members,
+                                     "chunk_index": 0, "chunk_count": 1, "nonce": data.get("nonce")})
 
     async def _on_identify(self, ws: web.WebSocketResponse, request: web.Request, data: dict[str, Any]) -> None:
         if data.get("token") != self.token:
@@ -102,7 +107,7 @@ class _Gateway:
                            request=request)
         self._sessions[session.id] = self._session = session
         ready = {"v": 10, "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
-                 "guilds": [{"id": self.guild_id, "unavailable": True}], "session_id": session.id,
+                 "guilds": [{"id": g.id, "unavailable": True} for g in self.guilds], "session_id": session.id,
                  "resume_gateway_url": RESUME_URL, "session_type": "normal", "private_channels": [],
                  "relationships": [], "presences": [], "guild_join_requests": [], "user_settings": {},
                  "geo_ordered_rtc_regions": [], "auth": {}, "_trace": ["discord-stand-in"],
@@ -112,7 +117,8 @@ class _Gateway:
             ready["shard"] = session.shard
         await self._dispatch("READY", ready, session)
         if session.intents & GUILDS:
-            await self._dispatch("GUILD_CREATE", self._guild(), session)
+            for guild in list(self.guilds):
+                await self._dispatch("GUILD_CREATE", self._guild(guild), session)
             session.guild_created = True
             self._bump()
 

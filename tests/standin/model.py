@@ -7,7 +7,8 @@ from typing import Any
 
 API = "/api/v10"
 GATEWAY_HOSTS = ("gateway.discord.gg", "gateway-us-east1-b.discord.gg")
-HOSTS = ("discord.com", *GATEWAY_HOSTS)
+CDN_HOSTS = ("cdn.discordapp.com", "media.discordapp.net")  # attachments: url and proxy_url
+HOSTS = ("discord.com", *GATEWAY_HOSTS, *CDN_HOSTS)
 RESUME_URL = f"wss://{GATEWAY_HOSTS[1]}"
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
 GUILDS, GUILD_MEMBERS, GUILD_MESSAGES, DIRECT_MESSAGES, MESSAGE_CONTENT = 1, 2, 1 << 9, 1 << 12, 1 << 15
@@ -38,6 +39,20 @@ class Permissions:
     EVERYONE = (CREATE_INSTANT_INVITE | ADD_REACTIONS | VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS
                 | ATTACH_FILES | READ_MESSAGE_HISTORY | USE_EXTERNAL_EMOJIS | USE_APPLICATION_COMMANDS
                 | SEND_MESSAGES_IN_THREADS)
+
+
+@dataclass
+class Guild:
+    """One server: its text channel, its roles and who holds them. The first is the stand-in's own."""
+
+    id: str
+    channel_id: str
+    admin_role_id: str
+    bot_role_id: str
+    name: str
+    owner_id: str  # the server's owner: every permission there
+    admin_user: dict[str, Any]  # holds the Admin role (Administrator) here, and nowhere else
+    roles: dict[str, list[str]] = field(default_factory=dict)  # user id -> role ids
 
 
 @dataclass

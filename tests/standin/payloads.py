@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from .model import EPHEMERAL, LOADING, Permissions, _error, _form_error
+from .model import EPHEMERAL, LOADING, Guild, Permissions, _error, _form_error
 
 
 def _now_iso() -> str:
@@ -87,19 +87,31 @@ class _Payloads:
                 "flags": 0, "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
                 **extra}
 
-    def _member(self, user: dict[str, Any], *, with_user: bool = True) -> dict[str, Any]:
-        member = {"roles": self._roles.get(user["id"], []), "nick": None, "avatar": None, "banner": None,
+    def _guild_by(self, guild_id: str | None) -> Guild | None:
+        return next((g for g in self.guilds if g.id == guild_id), None)
+
+    def _guild_of_channel(self, channel_id: str) -> Guild | None:
+        return next((g for g in self.guilds if g.channel_id == channel_id), None)
+
+    def _member(self, user: dict[str, Any], *, with_user: bool = True, guild: Guild | None = None) -> dict[str, Any]:
+        guild = guild or self.guilds[0]
+        member = {"roles": guild.roles.get(user["id"], []), "nick": None, "avatar": None, "banner": None,
                   "joined_at": "2024-01-01T00:00:00+00:00", "premium_since": None, "deaf": False,
                   "mute": False, "flags": 0, "pending": False, "communication_disabled_until": None}
         return {"user": user, **member} if with_user else member
 
-    def permissions_of(self, user: dict[str, Any]) -> int:
-        if user["id"] == self.owner_id or user["id"] == self.admin_user["id"]:
+    def permissions_of(self, user: dict[str, Any], guild: Guild | None = None) -> int:
+        """A user's permissions in a guild (the first unless named): its owner and Admins have all."""
+        guild = guild or self.guilds[0]
+        if user["id"] == self.bot_user_id:
+            return self.bot_permissions
+        if user["id"] == guild.owner_id or guild.admin_role_id in guild.roles.get(user["id"], []):
             return Permissions.ALL
-        return self.bot_permissions if user["id"] == self.bot_user_id else Permissions.EVERYONE
+        return Permissions.EVERYONE
 
-    def _channel(self) -> dict[str, Any]:
-        return {"id": self.channel_id, "type": 0, "guild_id": self.guild_id, "name": "general", "position": 0,
+    def _channel(self, guild: Guild | None = None) -> dict[str, Any]:
+        guild = guild or self.guilds[0]
+        return {"id": guild.channel_id, "type": 0, "guild_id": guild.id, "name": "general", "position": 0,
                 "permission_overwrites": [], "nsfw": False, "parent_id": None, "topic": None,
                 "last_message_id": None, "rate_limit_per_user": 0, "flags": 0}
 
@@ -112,29 +124,30 @@ class _Payloads:
         self._dm_channels[channel["id"]] = channel
         return channel
 
-    def _guild(self) -> dict[str, Any]:
-        roles = [self._role(self.guild_id, "@everyone", Permissions.EVERYONE, 0),
-                 self._role(self.admin_role_id, "Admin", Permissions.ADMINISTRATOR, 1),
-                 self._role(self.bot_role_id, "Kizuna", self.bot_permissions, 2, managed=True,
+    def _guild(self, guild: Guild | None = None) -> dict[str, Any]:
+        guild = guild or self.guilds[0]
+        roles = [self._role(guild.id, "@everyone", Permissions.EVERYONE, 0),
+                 self._role(guild.admin_role_id, "Admin", Permissions.ADMINISTRATOR, 1),
+                 self._role(guild.bot_role_id, "Kizuna", self.bot_permissions, 2, managed=True,
                             tags={"bot_id": self.bot_user_id})]
-        members = [self._member(u) for u in self.users.values()]
-        return {"id": self.guild_id, "name": "Kizuna test guild", "icon": None, "splash": None,
-                "discovery_splash": None, "banner": None, "description": None, "owner_id": self.owner_id,
+        members = [self._member(u, guild=guild) for u in self.users.values()]
+        return {"id": guild.id, "name": guild.name, "icon": None, "splash": None,
+                "discovery_splash": None, "banner": None, "description": None, "owner_id": guild.owner_id,
                 "afk_channel_id": None, "afk_timeout": 300, "verification_level": 0,
                 "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
                 "nsfw_level": 0, "features": [], "emojis": [], "stickers": [], "roles": roles,
-                "system_channel_id": self.channel_id, "system_channel_flags": 0, "rules_channel_id": None,
+                "system_channel_id": guild.channel_id, "system_channel_flags": 0, "rules_channel_id": None,
                 "public_updates_channel_id": None, "safety_alerts_channel_id": None,
                 "preferred_locale": "en-US", "premium_tier": 0, "premium_subscription_count": 0,
                 "premium_progress_bar_enabled": False, "vanity_url_code": None, "max_members": 500000,
                 "application_id": None, "joined_at": _now_iso(), "large": False, "lazy": True,
                 "unavailable": False, "member_count": len(members), "members": members,
-                "channels": [self._channel()], "threads": [], "presences": [], "voice_states": [],
+                "channels": [self._channel(guild)], "threads": [], "presences": [], "voice_states": [],
                 "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": []}
 
     def _message(self, channel_id: str, author: dict[str, Any], body: dict[str, Any], *,
                  flags: int = 0, msg_type: int = 0, **extra: Any) -> dict[str, Any]:
-        guild = channel_id == self.channel_id
+        guild = self._guild_of_channel(channel_id)
         content = body.get("content") or ""
         mentioned = set(re.findall(r"<@!?(\d+)>", content))
         msg = {"id": self._snowflake(), "channel_id": channel_id, "author": author, "content": content,
@@ -142,7 +155,7 @@ class _Payloads:
                "mention_everyone": False, "mentions": [self.users[i] for i in mentioned if i in self.users],
                "mention_roles": [], "attachments": [], "embeds": body.get("embeds") or [],
                "components": body.get("components") or [], "pinned": False, "type": msg_type,
-               "flags": flags, **({"guild_id": self.guild_id} if guild else {}), **extra}
+               "flags": flags, **({"guild_id": guild.id} if guild else {}), **extra}
         if body.get("nonce") is not None:
             msg["nonce"] = body["nonce"]
         self.messages[msg["id"]] = msg

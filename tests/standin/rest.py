@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .model import API, EPHEMERAL, GATEWAY_HOSTS, LOADING, Call, Permissions, SentInteraction, _error, _form_error
+from .model import API, CDN_HOSTS, EPHEMERAL, GATEWAY_HOSTS, LOADING, Call, Permissions, SentInteraction, _error, _form_error
 from .payloads import _apply_edit, _invalid_choices, _invalid_message
 
 log = logging.getLogger(__package__)  # "standin", the name it logged under as a single module
@@ -30,6 +30,8 @@ class _Rest:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.path == "/" and request.headers.get("Upgrade", "").lower() == "websocket":
             return await self._gateway(request)
+        if request.host.split(":")[0] in CDN_HOSTS:
+            return self._cdn(request)
         arrived = time.monotonic()
         path = request.path[len(API):] if request.path.startswith(API + "/") else request.path
         call = Call(request.method, path, dict(request.query), None, arrived)
@@ -43,6 +45,19 @@ class _Rest:
         self.calls.append(call)
         self._bump()
         return self._json(call.status, call.response)
+
+    def _cdn(self, request: web.Request) -> web.Response:
+        """An attachment's bytes, as Discord's CDN serves them (no token; 404 once unknown)."""
+        call = Call(request.method, request.path, dict(request.query), None, time.monotonic())
+        match = re.fullmatch(r"/(?:ephemeral-)?attachments/\d+/(\d+)/[^/]+", request.raw_path.split("?")[0])
+        found = self._files.get(match.group(1)) if match and request.method == "GET" else None
+        call.status = 200 if found else 404
+        self.calls.append(call)
+        self._bump()
+        if found is None:
+            return web.Response(status=404, text="Not Found")
+        data, content_type = found
+        return web.Response(status=200, body=data, headers={"Content-Type": content_type})
 
     @staticmethod
     async def _read_body(request: web.Request) -> tuple[Any, list[str]]:
@@ -114,7 +129,7 @@ class _Rest:
         return None
 
     async def _put_commands(self, call: Call, app: str, guild: str | None = None) -> tuple[int, Any]:
-        if app != self.application_id or guild not in (None, self.guild_id):
+        if app != self.application_id or (guild is not None and self._guild_by(guild) is None):
             return 403, _error(50001, "Missing Access")
         error = self._invalid_commands(call.json or [])
         if error:
@@ -238,13 +253,15 @@ class _Rest:
         return 200, msg
 
     def _channel_of(self, channel_id: str) -> dict[str, Any] | None:
-        return self._channel() if channel_id == self.channel_id else self._dm_channels.get(channel_id)
+        guild = self._guild_of_channel(channel_id)
+        return self._channel(guild) if guild else self._dm_channels.get(channel_id)
 
     async def _create_message(self, call: Call, channel_id: str) -> tuple[int, Any]:
         if self._channel_of(channel_id) is None:
             return 404, _error(10003, "Unknown Channel")
         needed = Permissions.VIEW_CHANNEL | Permissions.SEND_MESSAGES
-        if channel_id == self.channel_id and self.bot_permissions & needed != needed:
+        guild = self._guild_of_channel(channel_id)
+        if guild is not None and self.bot_permissions & needed != needed:
             return 403, _error(50013, "Missing Permissions")
         body = call.json or {}
         error = _invalid_message(body, call.files)
@@ -258,7 +275,7 @@ class _Rest:
                 return 400, _error(50035, "Invalid Form Body", _form_error(
                     "message_reference", "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "Unknown message"))
             extra = {"message_reference": {"type": 0, "message_id": str(ref["message_id"]), "channel_id": channel_id,
-                                           **({"guild_id": self.guild_id} if channel_id == self.channel_id else {})},
+                                           **({"guild_id": guild.id} if guild else {})},
                      "referenced_message": referenced}
         msg = self._message(channel_id, self.bot_user, body, msg_type=19 if extra else 0, **extra)
         await self._publish("MESSAGE_CREATE", msg)

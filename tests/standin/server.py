@@ -11,6 +11,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 import pytest
@@ -20,7 +21,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from .events import _Events
 from .gateway import _Gateway, _Session
-from .model import HOSTS, Call, Permissions, SentInteraction
+from .model import CDN_HOSTS, HOSTS, Call, Guild, Permissions, SentInteraction
 from .payloads import _Payloads
 from .rest import _Rest
 
@@ -44,7 +45,8 @@ class _LoopbackResolver(AbstractResolver):
 
 
 class DiscordStandIn(_Rest, _Events, _Gateway, _Payloads):
-    """Discord's REST API and gateway on loopback TLS, for one bot, one guild, one channel."""
+    """Discord's REST API, gateway and attachment CDN on loopback TLS, for one bot in one
+    guild (more with ``add_guild``), each with one text channel."""
 
     def __init__(self, *, heartbeat_interval: float = 41.25, ack_deadline: float = 3.0) -> None:
         self._ids = itertools.count()
@@ -58,7 +60,10 @@ class DiscordStandIn(_Rest, _Events, _Gateway, _Payloads):
             self._user(self._snowflake(), name) for name in ("owner", "admin", "member"))
         self.owner_id = self.owner_user["id"]
         self.users = {u["id"]: u for u in (self.bot_user, self.owner_user, self.admin_user, self.member_user)}
-        self._roles = {self.admin_user["id"]: [self.admin_role_id], self.bot_user_id: [self.bot_role_id]}
+        self.guilds = [Guild(self.guild_id, self.channel_id, self.admin_role_id, self.bot_role_id,
+                             "Kizuna test guild", self.owner_id, self.admin_user,
+                             {self.admin_user["id"]: [self.admin_role_id], self.bot_user_id: [self.bot_role_id]})]
+        self._files: dict[str, tuple[bytes, str]] = {}  # attachment id -> (bytes, content type) on the CDN
         self.heartbeat_interval, self.ack_deadline = heartbeat_interval, ack_deadline
         self.deliver_unpermitted = False
         self.bot_permissions = Permissions.EVERYONE
@@ -87,6 +92,41 @@ class DiscordStandIn(_Rest, _Events, _Gateway, _Payloads):
         self._ca = trustme.CA()
         self._client_ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         self._ca.configure_trust(self._client_ssl)
+
+    async def add_guild(self, name: str = "Second guild") -> Guild:
+        """Another server the bot is in, with its own channel and its own admin user.
+
+        Every user is a member of it; only its ``admin_user`` holds its Admin role, and the
+        application's owner is a plain member there. Added while the bot is connected,
+        it arrives as GUILD_CREATE, as when a server invites the bot.
+        """
+        admin = self._user(self._snowflake(), f"admin{len(self.guilds) + 1}")
+        self.users[admin["id"]] = admin
+        gid, channel, role, bot_role = (self._snowflake() for _ in range(4))
+        guild = Guild(gid, channel, role, bot_role, name, admin["id"], admin,
+                      {admin["id"]: [role], self.bot_user_id: [bot_role]})
+        self.guilds.append(guild)
+        if self._session is not None and self._session.ws is not None:
+            await self._dispatch("GUILD_CREATE", self._guild(guild))
+        return guild
+
+    def attachment(self, filename: str, data: bytes, *, content_type: str | None = "text/plain; charset=utf-8",
+                   size: int | None = None, channel_id: str | None = None) -> dict[str, Any]:
+        """A file a user attaches to a slash command, served on the CDN host like Discord's.
+
+        Pass the returned object as the option's value. ``size`` overrides what the
+        payload claims (Discord's own figure is the true one).
+        """
+        att_id = self._snowflake()
+        self._files[att_id] = (data, content_type or "application/octet-stream")
+        path = f"/ephemeral-attachments/{channel_id or self.channel_id}/{att_id}/{quote(filename, safe='')}"
+        signed = f"?ex={int(time.time()) + 86400:x}&is={int(time.time()):x}&hm={secrets.token_hex(32)}&"
+        att = {"id": att_id, "filename": filename, "size": len(data) if size is None else size,
+               "url": f"https://{CDN_HOSTS[0]}{path}{signed}", "proxy_url": f"https://{CDN_HOSTS[1]}{path}{signed}",
+               "ephemeral": True}
+        if content_type is not None:
+            att["content_type"] = content_type
+        return att
 
     # -- lifecycle -----------------------------------------------------------------
 
