@@ -1,21 +1,20 @@
 """What each part of the engine buys, cross-validated by article: the shipped fit, and the
-same fitting procedure with one part taken out or one hand-made rule switched off.
+same fitting procedure with one part taken out, or put back in.
 
 Run:  .venv/bin/python bench/ablation.py  [--squad FILE] [--only NAME ...]
 
 Every variant is fitted by ``kizuna fit``'s own procedure (``index/fitting.py``) and
 measured on articles its fit did not see: P@1 on SQuAD's and on the casual training
 questions, the share of answerable questions given not_found, and of off-topic ones
-given it. A hand-made rule stays only if it gains on folds it was not shaped on; the
-README lists what this run said for each.
+given it, and of near misses given "answer". A part stays only if it gains on folds
+it was not fitted or shaped on; the README lists what this run said for each, and
+bench/ablation-before-removals.txt the run that removed five hand-made rules.
 """
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
-from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,72 +24,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import fit_cmd  # noqa: E402
-from index import answer_types, fitting, modifiers  # noqa: E402
-from index.answer_types import Kind  # noqa: E402
+from index import fitting  # noqa: E402
 from index.embedder import load_embedder  # noqa: E402
 
 
-@contextmanager
-def patched(module, name: str, value):
-    saved = getattr(module, name)
-    setattr(module, name, value)
-    answer_types._span_stems_of.cache_clear()
-    try:
-        yield
-    finally:
-        setattr(module, name, saved)
-        answer_types._span_stems_of.cache_clear()
+PINS = fitting.SHIPPED_PINS
+NO_LEXICAL = PINS["weights"]
 
-
-def _without(pattern: re.Pattern, old: str, new: str) -> re.Pattern:
-    assert old in pattern.pattern, old
-    return re.compile(pattern.pattern.replace(old, new), pattern.flags)
-
-
-def no_city_of():
-    """'the city of Osaka' read as a place span (shaped on the seed article's Expo questions)."""
-    place = _without(answer_types._PLACE, r"(?:\s+of\s+[A-Z][a-z]+)?", "")
-    return patched(answer_types, "_PATTERNS", {**answer_types._PATTERNS, Kind.PLACE: place})
-
-
-def no_since_when():
-    """'since when', 'how long ago', 'how far back' asked as when-questions."""
-    patterns = tuple(
-        (kind, _without(p, "|since when|how long ago|how far back", "") if kind is Kind.TIME else p)
-        for kind, p in answer_types._QUESTION_PATTERNS
-    )
-    return patched(answer_types, "_QUESTION_PATTERNS", patterns)
-
-
-def no_era_words():
-    """'era', 'dynasty', 'period' counted as times (shaped on the Yuan dynasty article)."""
-    time_pattern = _without(answer_types._TIME, "century|decade|era|dynasty|period", "century|decade")
-    return patched(answer_types, "_PATTERNS", {**answer_types._PATTERNS, Kind.TIME: time_pattern})
-
-
-def no_named_runs():
-    """The modifier check's carve-outs for 'EU'/'European Union' and 'French Huguenot'."""
-    return patched(modifiers, "_named_in_run", lambda modifier, run: False)
-
-
-def no_verb_carve_out():
-    """The modifier check's carve-out for '-ed' words ('William invaded')."""
-    return patched(modifiers, "_looks_like_a_verb", lambda word: False)
-
-
-# name: (what the fit is told, the patch around building the cases)
+# name: what the fit is told
 VARIANTS = {
-    "shipped": ({}, nullcontext),
-    "no token matching": ({"pinned": {"weights": {"token_match": 0.0}}}, nullcontext),
-    "no BM25": ({"pinned": {"weights": {"lexical_sentence": 0.0, "lexical_chunk": 0.0}}}, nullcontext),
-    "no answer kind": ({"pinned": {"weights": {"kind": 0.0}}, "drop": ("kind_mismatch",)}, nullcontext),
-    "no context across paragraphs": ({"pinned": {"paragraph": 0.0}}, nullcontext),
-    "no modifier check": ({"drop": ("modifier_conflict",)}, nullcontext),
-    "rule off: city of X": ({}, no_city_of),
-    "rule off: since when / how far back": ({}, no_since_when),
-    "rule off: era / dynasty / period": ({}, no_era_words),
-    "rule off: EU / Huguenot runs": ({}, no_named_runs),
-    "rule off: -ed verbs": ({}, no_verb_carve_out),
+    "shipped": {},
+    "no token matching": {"pinned": {**PINS, "weights": {**NO_LEXICAL, "token_match": 0.0}}},
+    "BM25 back in the second stage": {"pinned": {"paragraph": 0.0}},
+    "context across paragraphs back in": {"pinned": {"weights": NO_LEXICAL}},
+    "no answer kind": {"pinned": {**PINS, "weights": {**NO_LEXICAL, "kind": 0.0}}, "drop": ("kind_mismatch",)},
+    "no modifier check": {"drop": ("modifier_conflict",)},
 }
 
 
@@ -103,17 +51,16 @@ def main() -> None:
     embedder = load_embedder(None)
     options = SimpleNamespace(squad=args.squad, questions=fit_cmd.ARTICLE_QUESTIONS, article_seeds=fit_cmd.ARTICLE_SEEDS)
     quiet = lambda _text: None  # noqa: E731
-    print(f"{'variant':38} {'SQuAD P@1':>9} {'casual P@1':>10} {'article':>7} {'ans. not_found':>14} {'off-topic nf':>12}", flush=True)
-    for name, (fit_options, patch) in VARIANTS.items():
+    print(f"{'variant':38} {'SQuAD P@1':>9} {'casual P@1':>10} {'article':>7} {'ans. not_found':>14} {'off-topic nf':>12} {'near miss answer':>16}", flush=True)
+    cases, folds = fit_cmd.build_cases(options, embedder, quiet)
+    corpora: dict = {}
+    answerable = [i for i, c in enumerate(cases) if c.role == "answerable"]
+    right = fitting.bm25_hits([cases[i] for i in answerable], corpora)
+    bm25_right = {p: _spread(h, answerable, len(cases)) for p, h in right.items()}
+    for name, fit_options in VARIANTS.items():
         if args.only and name not in args.only:
             continue
-        with patch():
-            cases, folds = fit_cmd.build_cases(options, embedder, quiet)
-            corpora: dict = {}
-            answerable = [i for i, c in enumerate(cases) if c.role == "answerable"]
-            right = fitting.bm25_hits([cases[i] for i in answerable], corpora)
-            bm25_right = {p: _spread(h, answerable, len(cases)) for p, h in right.items()}
-            held, _ = fitting.cross_validate(cases, folds, corpora, bm25_right, **fit_options)
+        held, _ = fitting.cross_validate(cases, folds, corpora, bm25_right, **fit_options)
         pooled = fitting.pool(list(held.values()))
         squad = fitting.figures(*fitting.of_style(fitting.pool([o for n, o in held.items() if n != "article"]), "squad"))
         casual = fitting.figures(*fitting.of_style(fitting.pool([o for n, o in held.items() if n != "article"]), "casual"))
@@ -121,7 +68,7 @@ def main() -> None:
         everything = fitting.figures(*pooled)
         print(
             f"{name:38} {squad['p_at_1']:9.3f} {casual['p_at_1']:10.3f} {article['p_at_1']:7.0%} "
-            f"{everything['answerable_not_found']:14.3f} {everything['off_topic_not_found']:12.3f}",
+            f"{everything['answerable_not_found']:14.3f} {everything['off_topic_not_found']:12.3f} {everything['impossible_answer']:16.3f}",
             flush=True,
         )
     print(f"({time.perf_counter() - started:.0f} s; every figure cross-validated by article)")

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
         full[answerable] = hits
         bm25_right[params] = full
     say("BM25 grid scored")
-    fit = fitting.fit_all(cases, corpora, bm25_right)
+    fit = fitting.fit_all(cases, corpora, bm25_right, with_plain=True)
     in_sample = fitting.measure(cases, fit, corpora)
     say("fitted on everything")
     report = {
@@ -207,6 +207,17 @@ def to_json(fit) -> dict:
         "match": {"bias": round(fit.match.bias, 4), "coefficients": {n: round(c, 4) for n, c in zip(Evidence.NAMES, fit.match.coefficients)}},
         "topic": {"bias": round(fit.topic.bias, 4), "coefficients": {n: round(c, 4) for n, c in zip(TopicEvidence.NAMES, fit.topic.coefficients)}},
         "thresholds": {"answer": round(fit.answer, 4), "on_topic": round(fit.on_topic, 4)},
+        "without_tokens": _decision_json(*fit.plain) if fit.plain else None,
+    }
+
+
+def _decision_json(match, topic, answer: float, on_topic: float) -> dict:
+    from index.ranking import Evidence, TopicEvidence
+
+    return {
+        "match": {"bias": round(match.bias, 4), "coefficients": {n: round(c, 4) for n, c in zip(Evidence.NAMES, match.coefficients)}},
+        "topic": {"bias": round(topic.bias, 4), "coefficients": {n: round(c, 4) for n, c in zip(TopicEvidence.NAMES, topic.coefficients)}},
+        "thresholds": {"answer": round(answer, 4), "on_topic": round(on_topic, 4)},
     }
 
 

@@ -32,7 +32,7 @@ _TIME = re.compile(
     rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b"
     rf"|\b(?:{_DAYS}|yesterday|today|tomorrow)\b"
     rf"|\b(?:in|from|until|till|by|since|to|between|before|after|during|through)\s+(?:early\s+|late\s+|mid-?)?(?:{_MONTHS})\b"
-    r"|\b\d+(?:st|nd|rd|th)\s+century\b|\b(?:century|decade|era|dynasty|period)\b",
+    r"|\b\d+(?:st|nd|rd|th)\s+century\b|\b(?:century|decade)\b",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = (
@@ -53,12 +53,11 @@ _PERSON = re.compile(
 _PLACE = re.compile(
     # "from May to November" names no place: months and days are left out.
     rf"\b(?:in|at|from|near|to|across|into)\s+(?:the\s+)?(?!(?i:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]+"
-    # "the city of Osaka": the name after a place noun is the place ("which city" names only the noun).
-    r"|\b(?:city|country|capital|region|province|state|island|river|town|village|continent|border)\b(?:\s+of\s+[A-Z][a-z]+)?",
+    r"|\b(?:city|country|capital|region|province|state|island|river|town|village|continent|border)\b",
 )
 
 _QUESTION_PATTERNS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
-    (Kind.TIME, re.compile(r"\b(?:when|what (?:year|date|day|time|month|century|decade)|which (?:year|date|century)|since when|how long ago|how far back)\b")),
+    (Kind.TIME, re.compile(r"\b(?:when|what (?:year|date|day|time|month|century|decade)|which (?:year|date|century))\b")),
     (Kind.QUANTITY, re.compile(r"\bhow (?:many|much|long|far|old|big|large|tall|high|often)\b|\bwhat (?:percentage|percent|number|amount|proportion)\b")),
     (Kind.PERSON, re.compile(r"\b(?:who|whom|whose)\b|\bwhat (?:person|man|woman)\b")),
     (Kind.PLACE, re.compile(r"\bwhere\b|\b(?:what|which) (?:city|country|place|region|continent|state|town|location)\b")),

@@ -70,6 +70,12 @@ SECOND_GRID = {
     "length": (0.0, 0.15),
 }
 DISCOUNT_GRID = [(s, p) for s in (0.6, 0.75, 0.85, 0.95) for p in (0.0, 0.4, 0.6, 0.8)]
+# Parts that bench/ablation.py, cross-validated by article, showed to gain nothing on
+# articles they were not fitted on, so the fit leaves them out: BM25 in the second stage
+# (SQuAD P@1 0.818 with it, 0.820 without; chat-typed questions 0.750 and 0.790: a typo
+# finds no BM25 term) and the first sentence of a paragraph borrowing words from the
+# paragraph before (0.818 and 0.823; 0.750 and 0.760). BM25 still picks the shortlist.
+SHIPPED_PINS = {"weights": {"lexical_sentence": 0.0, "lexical_chunk": 0.0}, "paragraph": 0.0}
 
 
 @dataclass
@@ -92,7 +98,7 @@ class Case:
     first: dict[tuple, Candidates] = field(default_factory=dict)  # per BM25 parameters
     first_scaled: dict[tuple, np.ndarray] = field(default_factory=dict)  # (rows, FIRST_SIGNALS), scaled
     kind_new: dict[int, float] = field(default_factory=dict)  # row -> offers something new
-    evidence: dict[int, Evidence] = field(default_factory=dict)  # best row -> its evidence, margin aside
+    evidence: dict[tuple, Evidence] = field(default_factory=dict)  # (best row, tokens) -> its evidence, margin aside
 
 
 def make_case(question: str, group: str, role: str, style: str, corpus: Corpus, scope: np.ndarray, q_vec: np.ndarray,
@@ -324,8 +330,8 @@ def fit_second(lists: Shortlists, weights: np.ndarray, fixed: dict[str, float] |
 
 
 def fit_ranking(cases: Sequence[Case], corpora: dict, bm25_right: dict, pinned: dict | None = None) -> Setting:
-    """Steps 1-3 of the module docstring, on answerable cases."""
-    pinned = pinned or {}
+    """Steps 1-3 of the module docstring, on answerable cases (``pinned``: ``SHIPPED_PINS`` unless given)."""
+    pinned = SHIPPED_PINS if pinned is None else pinned
     weights = style_weights(cases)
     bm25 = max(BM25_GRID, key=lambda p: _weighted_mean(bm25_right[p], weights))
     first = fit_first(cases, bm25, corpora)
@@ -341,26 +347,37 @@ def fit_ranking(cases: Sequence[Case], corpora: dict, bm25_right: dict, pinned: 
 # -- evidence and the two logistic models -------------------------------------------------------
 
 
-def case_evidence(case: Case, setting: Setting, corpora: dict) -> tuple[Evidence, TopicEvidence, int, int]:
-    """The best sentence's evidence, the scope's topic evidence, its row, and its shortlist position."""
+def case_evidence(case: Case, setting: Setting, corpora: dict, tokens: bool = True) -> tuple[Evidence, TopicEvidence, int, int]:
+    """The best sentence's evidence, the scope's topic evidence, its row, and its position in scope.
+
+    ``tokens`` False replays the ranking of a model with no token vectors: the first
+    stage alone, and no token matching in the evidence.
+    """
     first = first_signals(case, setting.bm25, corpora)
-    keep, raw = shortlist_signals(case, first, setting.first, setting.discounts)
-    fused = _scale_columns(raw) @ _vector(setting.second)
+    if tokens:
+        keep, raw = shortlist_signals(case, first, setting.first, setting.discounts)
+        fused = _scale_columns(raw) @ _vector(setting.second)
+        signals = {n: raw[:, j] for j, n in enumerate(SIGNALS)}
+    else:
+        keep = np.arange(len(case.scope))
+        fused = _first_fused(first, setting.first, _scaled_first(case, first))
+        signals = first.signals
     order = np.argsort(-fused, kind="stable")
     best = int(order[0])
     row = int(case.scope[keep[best]])
     margin = float(fused[best] - fused[order[1]]) if len(order) > 1 else 1.0
-    if row not in case.evidence:
-        picked = Candidates(case.scope[keep], {n: raw[:, j] for j, n in enumerate(SIGNALS)})
+    key = (row, tokens)
+    if key not in case.evidence:
+        picked = Candidates(case.scope[keep], signals)
         corpus = corpora[(id(case.corpus), setting.bm25)]
-        case.evidence[row] = match_evidence(corpus, case.question, picked, fused, case.kind, corpus.vocabulary_for(case.scope))
-    ev = case.evidence[row]
+        case.evidence[key] = match_evidence(corpus, case.question, picked, fused, case.kind, corpus.vocabulary_for(case.scope))
+    ev = case.evidence[key]
     ev = Evidence(**{**{n: getattr(ev, n) for n in Evidence.NAMES}, "margin": margin})
     topic = TopicEvidence(
         unknown=ev.unknown,
         best_sentence=float(first.signals["dense_sentence"].max()),
         best_chunk=float(first.signals["dense_chunk"].max()),
-        best_token_match=float(raw[:, 0].max()),
+        best_token_match=float(signals["token_match"].max()) if tokens else 0.0,
         coverage=ev.coverage,
     )
     return ev, topic, row, int(keep[best])
@@ -407,10 +424,10 @@ class Decisions:
     topic_x: np.ndarray
 
 
-def decide(cases: Sequence[Case], setting: Setting, corpora: dict) -> Decisions:
+def decide(cases: Sequence[Case], setting: Setting, corpora: dict, tokens: bool = True) -> Decisions:
     right, mx, tx = [], [], []
     for case in cases:
-        ev, topic, row, position = case_evidence(case, setting, corpora)
+        ev, topic, row, position = case_evidence(case, setting, corpora, tokens)
         right.append(bool(case.gold[position]) if case.role == "answerable" else False)
         mx.append(ev.vector())
         tx.append(topic.vector())
@@ -425,9 +442,12 @@ class Fit:
     topic: Logistic
     answer: float
     on_topic: float
+    # The same decision fitted for a model with no token vectors (first stage only).
+    plain: tuple[Logistic, Logistic, float, float] | None = None
 
 
-def fit_decision(cases: Sequence[Case], d: Decisions, drop: Sequence[str] = ()) -> tuple[Logistic, Logistic, float, float]:
+def fit_decision(cases: Sequence[Case], d: Decisions, drop: Sequence[str] = (),
+                 topic_drop: Sequence[str] = ()) -> tuple[Logistic, Logistic, float, float]:
     """Steps 4-6: the two logistic models and the two thresholds."""
     roles = np.array([c.role for c in cases])
     weights = style_weights(cases)
@@ -440,8 +460,11 @@ def fit_decision(cases: Sequence[Case], d: Decisions, drop: Sequence[str] = ()) 
     match = Logistic(bias, tuple(full))
     # Topic: questions about the article (answerable or near misses) against answerable
     # ones asked of another article.
-    tb, tc = fit_logistic(d.topic_x, on_topic.astype(float), sample_weight=weights)
-    topic = Logistic(tb, tuple(tc))
+    topic_cols = np.array([n not in topic_drop for n in TopicEvidence.NAMES])
+    tb, tc = fit_logistic(d.topic_x[:, topic_cols], on_topic.astype(float), sample_weight=weights)
+    topic_full = np.zeros(len(TopicEvidence.NAMES))
+    topic_full[topic_cols] = tc
+    topic = Logistic(tb, tuple(topic_full))
     answerable = roles == "answerable"
     # Keep KEEP_ON_TOPIC of the answerable questions, each style counting as much as the other.
     p_topic = _probabilities(topic, d.topic_x[answerable])
@@ -474,13 +497,17 @@ def verdicts(fit: Fit, d: Decisions) -> np.ndarray:
 
 
 def fit_all(cases: Sequence[Case], corpora: dict, bm25_right: dict, pinned: dict | None = None,
-            drop: Sequence[str] = ()) -> Fit:
+            drop: Sequence[str] = (), with_plain: bool = False) -> Fit:
     answerable = [c for c in cases if c.role == "answerable"]
     idx = [i for i, c in enumerate(cases) if c.role == "answerable"]
     setting = fit_ranking(answerable, corpora, {p: r[idx] for p, r in bm25_right.items()}, pinned)
     d = decide(cases, setting, corpora)
     match, topic, answer, on_topic = fit_decision(cases, d, drop)
-    return Fit(setting, match, topic, answer, on_topic)
+    plain = None
+    if with_plain:
+        d_plain = decide(cases, setting, corpora, tokens=False)
+        plain = fit_decision(cases, d_plain, ("token_match", *drop), ("best_token_match",))
+    return Fit(setting, match, topic, answer, on_topic, plain)
 
 
 Outcome = tuple  # (roles, best sentence right, verdicts, styles), one entry per case

@@ -6,18 +6,18 @@ mission in Japan was established in 1925". Every word of the question is in the
 sentence, so similarity and coverage call it answered. What gives it away is that the
 same noun carries a different proper modifier in each.
 
-Measured on SQuAD (16 articles, best sentence of the shipped ranking): the conflict is
-found for 1.6% of the impossible questions and 0.3% of the answerable ones it ranks
-right, five to one, where raising the confidence threshold trades under two to one.
 It is deliberately narrow: proper modifiers only (words the corpus writes capitalised),
 common nouns only, and no conflict when the two modifiers name one thing ("Japan" and
-"Japanese", "EU" and "European Union", "French Huguenot ancestry").
+"Japanese"). What a conflict costs the match is fitted (``kizuna fit``). Three
+carve-outs shaped on single SQuAD questions ("EU" for "European Union", "French
+Huguenot ancestry", "William invaded") gained nothing on articles they were not shaped
+on (bench/ablation.py) and went.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from .lexical import FUNCTION_WORDS, fold
 
@@ -42,26 +42,18 @@ def proper_words(texts: Iterable[str]) -> frozenset[str]:
 
 def modifier_conflict(question: str, sentence: str, proper: frozenset[str]) -> tuple[str, str, str] | None:
     """(question's modifier, noun, sentence's modifier) when the two give one noun different owners."""
-    words = [m.group(0) for m in _WORD.finditer(sentence)]
     sentence_pairs = [(w, n) for w, n in _adjacent(sentence) if n[:1].islower()]  # common nouns only
     for modifier, noun in _adjacent(question):
         modifier, noun = _key(modifier), _key(noun)
         if modifier not in proper or modifier in FUNCTION_WORDS or noun in FUNCTION_WORDS:
             continue
-        if _looks_like_a_verb(noun):
-            continue
         rivals = [w for w, n in sentence_pairs if _same_noun(noun, _key(n))]
         if not rivals or any(_names_one_thing(modifier, _key(w)) for w in rivals):
             continue
         for rival in rivals:
-            if rival[:1].isupper() and _key(rival) in proper and not _named_in_run(modifier, _run_ending(words, rival)):
+            if rival[:1].isupper() and _key(rival) in proper:
                 return modifier, noun, rival
     return None
-
-
-def _looks_like_a_verb(word: str) -> bool:
-    """"William invaded": a past tense after a name is a verb, not a noun with a modifier."""
-    return word.endswith("ed")
 
 
 def _key(word: str) -> str:
@@ -85,22 +77,3 @@ def _names_one_thing(a: str, b: str) -> bool:
         if a == part or n >= 3 and a[: min(n, 4)] == part[: min(n, 4)]:
             return True
     return False
-
-
-def _run_ending(words: Sequence[str], last: str) -> list[str]:
-    """The capitalised words ending at ``last``: "European Union" for "Union"."""
-    for i, word in enumerate(words):
-        if word == last:
-            start = i
-            while start > 0 and words[start - 1][:1].isupper():
-                start -= 1
-            return [_key(w) for w in words[start : i + 1]]
-    return []
-
-
-def _named_in_run(modifier: str, run: list[str]) -> bool:
-    """"eu" for "European Union", "french" in "French Huguenot": the run names the modifier too."""
-    initials = "".join(w[:1] for w in run)
-    return any(_names_one_thing(modifier, w) for w in run) or len(modifier) >= 2 and any(
-        initials[i:] == modifier for i in range(len(run))
-    )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 
 import numpy as np
 
@@ -135,6 +136,17 @@ class Calibration:
     topic: Logistic = field(default_factory=lambda: Logistic.from_dict(fitted()["topic"], TopicEvidence.NAMES))
     answer: float = field(default_factory=lambda: float(fitted()["thresholds"]["answer"]))
     on_topic: float = field(default_factory=lambda: float(fitted()["thresholds"]["on_topic"]))
+
+    @classmethod
+    def without_tokens(cls) -> "Calibration":
+        """The decision fitted for a model with no token vectors, ranked by the first stage alone."""
+        plain = fitted()["without_tokens"]
+        return cls(
+            Logistic.from_dict(plain["match"], Evidence.NAMES),
+            Logistic.from_dict(plain["topic"], TopicEvidence.NAMES),
+            float(plain["thresholds"]["answer"]),
+            float(plain["thresholds"]["on_topic"]),
+        )
 
     @property
     def threshold(self) -> float:
@@ -268,6 +280,14 @@ def topic_evidence(first: Candidates, picked: Candidates, evidence: Evidence) ->
     )
 
 
+_SHIPPED = Calibration()
+
+
+@lru_cache(maxsize=1)
+def _shipped_without_tokens() -> Calibration:
+    return Calibration.without_tokens()
+
+
 def rank(
     corpus: Corpus,
     question: str,
@@ -292,6 +312,10 @@ def rank(
     else:
         picked = first
         fused = fuse(first.signals, SHORTLIST_WEIGHTS if weights.token_match > 0 else weights)
+        if (q_tokens is None or corpus.tokens is None) and calibration == _SHIPPED:
+            # The fitted models lean on token matching; without token vectors the
+            # decision is the one fitted without them. A calibration passed in is kept.
+            calibration = _shipped_without_tokens()
     order = np.argsort(-fused, kind="stable")
     vocabulary = corpus.vocabulary_for(scope)
     evidence = match_evidence(corpus, question, picked, fused, kind, vocabulary)
