@@ -69,7 +69,7 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make a folder's entries (new names, renames) durable, not only its files."""
     fd = os.open(folder, os.O_RDONLY)
     try:
@@ -83,7 +83,7 @@ def _fsync_tree(folder: Path) -> None:
         if path.is_file():
             with path.open("rb") as fh:
                 os.fsync(fh.fileno())
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -206,7 +206,7 @@ def _point_to(index_dir: Path, name: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(index_dir)
+    fsync_dir(index_dir)
 
 
 def _remove_debris(index_dir: Path, keep: str) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .documents import SUFFIXES, _HEADER, _LETTER, decode, not_text, parse_header
 from .errors import UnknownDocument, UploadRefused
+from .store import fsync_dir
 
 MAX_NAME = 80  # characters of the stem: a name must fit Discord's 100-character choice values
 _TEMP_PREFIX = ".upload-"  # hidden, so a rebuild running meanwhile never reads a half-written file
@@ -152,7 +153,7 @@ def store(folder: Path, upload: Upload, *, replace: bool, max_documents: int, ma
     for old in clash:
         if old != upload.name:  # "Notes.md" replaced by "notes.md"
             (folder / old).unlink(missing_ok=True)
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return clash[0] if clash else None
 
 
@@ -175,14 +176,6 @@ def _remove_debris(folder: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def remove(folder: Path, name: str) -> str:
     """Delete the document called ``name`` (any case) from ``folder``; returns its stored name."""
     existing = documents_in(folder)
@@ -192,7 +185,7 @@ def remove(folder: Path, name: str) -> str:
         shown = ", ".join(list(existing)[:10]) or "none"
         raise UnknownDocument(f"no document named {name!r} here; this server has: {shown}")
     (folder / match).unlink()
-    _fsync_dir(folder)
+    fsync_dir(folder)
     return match
 
 
