@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import fit_cmd  # noqa: E402
-from index import fitting  # noqa: E402
+from index import fit_report, fitting  # noqa: E402
 from index.embedder import load_embedder  # noqa: E402
 
 
@@ -61,11 +61,11 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         held, _ = fitting.cross_validate(cases, folds, corpora, bm25_right, **fit_options)
-        pooled = fitting.pool(list(held.values()))
-        squad = fitting.figures(*fitting.of_style(fitting.pool([o for n, o in held.items() if n != "article"]), "squad"))
-        casual = fitting.figures(*fitting.of_style(fitting.pool([o for n, o in held.items() if n != "article"]), "casual"))
-        article = fitting.figures(*held["article"])
-        everything = fitting.figures(*pooled)
+        pooled = fit_report.pool(list(held.values()))
+        squad = fit_report.figures(*fit_report.of_style(fit_report.pool([o for n, o in held.items() if n != "article"]), "squad"))
+        casual = fit_report.figures(*fit_report.of_style(fit_report.pool([o for n, o in held.items() if n != "article"]), "casual"))
+        article = fit_report.figures(*held["article"])
+        everything = fit_report.figures(*pooled)
         print(
             f"{name:38} {squad['p_at_1']:9.3f} {casual['p_at_1']:10.3f} {article['p_at_1']:7.0%} "
             f"{everything['answerable_not_found']:14.3f} {everything['off_topic_not_found']:12.3f} {everything['impossible_answer']:16.3f}",

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     say = lambda text: print(f"[{time.perf_counter() - started:6.0f} s] {text}", flush=True)  # noqa: E731
     embedder = load_embedder(getattr(args, "model", None))
     cases, folds = build_cases(args, embedder, say)
-    from index import fitting
+    from index import fit_report, fitting
 
     corpora: dict = {}
     answerable = [i for i, c in enumerate(cases) if c.role == "answerable"]
@@ -69,10 +69,10 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     }
     if not args.no_cv:
         held, fits = fitting.cross_validate(cases, folds, corpora, bm25_right, progress=say)
-        report["per_fold"] = {name: fitting.figures(*outcome) for name, outcome in held.items()}
-        squad_folds = fitting.pool([o for n, o in held.items() if n != "article"])
-        report["squad_cross_validated"] = fitting.figures(*fitting.of_style(squad_folds, "squad"))
-        report["casual_cross_validated"] = fitting.figures(*fitting.of_style(squad_folds, "casual"))
+        report["per_fold"] = {name: fit_report.figures(*outcome) for name, outcome in held.items()}
+        squad_folds = fit_report.pool([o for n, o in held.items() if n != "article"])
+        report["squad_cross_validated"] = fit_report.figures(*fit_report.of_style(squad_folds, "squad"))
+        report["casual_cross_validated"] = fit_report.figures(*fit_report.of_style(squad_folds, "casual"))
         report["article_cross_validated"] = report["per_fold"].get("article", {})
         report["fold_settings"] = [to_json(f) for f in fits]
     out = args.out or PATH

@@ -39,6 +39,8 @@ from .corpus import Corpus
 from .corpus import lexical_windows
 from .lexical import build_bm25, stems
 from .ranking import SHORTLIST, Candidates, Evidence, Logistic, TopicEvidence, Weights, first_stage, match_evidence
+from .fit_report import Outcome, figures
+from .logistic import fit_logistic, precision_threshold, probabilities, weighted_quantile
 from .tokens import Tokens, rarity_weights, token_parts
 
 FIRST_SIGNALS = ("dense_sentence", "dense_chunk", "lexical_sentence", "lexical_chunk", "kind", "length")
@@ -383,38 +385,6 @@ def case_evidence(case: Case, setting: Setting, corpora: dict, tokens: bool = Tr
     return ev, topic, row, int(keep[best])
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50,
-                 sample_weight: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-    """L2-regularised logistic regression by Newton's method, on standardised features.
-
-    Returns the bias and coefficients in the features' own units. A feature that never
-    varies gets coefficient 0. ``sample_weight`` (default: all equal) is normalised to
-    sum to the number of rows.
-    """
-    sw = np.ones(len(x)) if sample_weight is None else np.asarray(sample_weight, float) * len(x) / np.sum(sample_weight)
-    mean = np.average(x, axis=0, weights=sw)
-    std = np.sqrt(np.average((x - mean) ** 2, axis=0, weights=sw))
-    std = np.where(std > 1e-9, std, np.inf)
-    z = np.hstack([np.ones((len(x), 1)), (x - mean) / std])
-    w = np.zeros(z.shape[1])
-    penalty = np.full(z.shape[1], l2 / len(x))
-    penalty[0] = 0.0
-    for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-np.clip(z @ w, -50, 50)))
-        gradient = z.T @ (sw * (p - y)) / len(x) + penalty * w
-        hessian = (z * (sw * p * (1 - p))[:, None]).T @ z / len(x) + np.diag(penalty)
-        step = np.linalg.solve(hessian + 1e-9 * np.eye(len(w)), gradient)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
-    coefficients = w[1:] / std
-    return float(w[0] - coefficients @ mean), coefficients
-
-
-def _probabilities(model: Logistic, x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(model.bias + x @ np.array(model.coefficients), -50, 50)))
-
-
 @dataclass
 class Decisions:
     """The evidence a fitted ranking gives for each case, and whether its best sentence is right."""
@@ -467,32 +437,16 @@ def fit_decision(cases: Sequence[Case], d: Decisions, drop: Sequence[str] = (),
     topic = Logistic(tb, tuple(topic_full))
     answerable = roles == "answerable"
     # Keep KEEP_ON_TOPIC of the answerable questions, each style counting as much as the other.
-    p_topic = _probabilities(topic, d.topic_x[answerable])
-    on_topic_threshold = _weighted_quantile(p_topic, weights[answerable], 1.0 - KEEP_ON_TOPIC)
-    p_match = _probabilities(match, d.match_x[answerable])
-    answer = _precision_threshold(p_match, d.right[answerable], weights[answerable])
+    p_topic = probabilities(topic, d.topic_x[answerable])
+    on_topic_threshold = weighted_quantile(p_topic, weights[answerable], 1.0 - KEEP_ON_TOPIC)
+    p_match = probabilities(match, d.match_x[answerable])
+    answer = precision_threshold(p_match, d.right[answerable], ANSWER_PRECISION, weights[answerable])
     return match, topic, answer, on_topic_threshold
 
 
-def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The value below which a share ``q`` of the total weight lies."""
-    order = np.argsort(values)
-    cumulative = np.cumsum(weights[order]) / weights.sum()
-    return float(values[order][min(np.searchsorted(cumulative, q), len(values) - 1)])
-
-
-def _precision_threshold(p: np.ndarray, right: np.ndarray, weights: np.ndarray | None = None) -> float:
-    """The lowest probability above which at least ``ANSWER_PRECISION`` of the (weighted) calls are right."""
-    weights = np.ones(len(p)) if weights is None else weights
-    order = np.argsort(-p)
-    precision = np.cumsum(right[order] * weights[order]) / np.cumsum(weights[order])
-    ok = np.flatnonzero(precision >= ANSWER_PRECISION)
-    return float(p[order][ok[-1]]) if len(ok) else 1.0
-
-
 def verdicts(fit: Fit, d: Decisions) -> np.ndarray:
-    match = _probabilities(fit.match, d.match_x)
-    topic = _probabilities(fit.topic, d.topic_x)
+    match = probabilities(fit.match, d.match_x)
+    topic = probabilities(fit.topic, d.topic_x)
     return np.where(topic < fit.on_topic, "not_found", np.where(match >= fit.answer, "answer", "likely"))
 
 
@@ -510,46 +464,14 @@ def fit_all(cases: Sequence[Case], corpora: dict, bm25_right: dict, pinned: dict
     return Fit(setting, match, topic, answer, on_topic, plain)
 
 
-Outcome = tuple  # (roles, best sentence right, verdicts, styles), one entry per case
-
-
 def outcomes(cases: Sequence[Case], fit: Fit, corpora: dict) -> Outcome:
     """What this fit decides for each case."""
     d = decide(cases, fit.setting, corpora)
     return np.array([c.role for c in cases]), d.right, verdicts(fit, d), np.array([c.style for c in cases])
 
 
-def of_style(outcome: Outcome, style: str) -> Outcome:
-    keep = outcome[3] == style
-    return tuple(part[keep] for part in outcome)
-
-
-def figures(roles: np.ndarray, right: np.ndarray, v: np.ndarray, styles: np.ndarray | None = None) -> dict:
-    """The figures the targets speak of."""
-    a = roles == "answerable"
-    out = {
-        "answerable": int(a.sum()),
-        "p_at_1": _mean(right[a]),
-        "right_and_not_refused": _mean(right[a] & (v[a] != "not_found")),
-        "answerable_not_found": _mean(v[a] == "not_found"),
-        "top_right_kept": _mean(v[a & right] != "not_found"),
-        "answerable_answer": _mean(v[a] == "answer"),
-        "answer_precision": _mean(right[a & (v == "answer")]),
-    }
-    for role in ("impossible", "off_topic"):
-        m = roles == role
-        out[role] = int(m.sum())
-        for verdict in ("answer", "likely", "not_found"):
-            out[f"{role}_{verdict}"] = _mean(v[m] == verdict)
-    return out
-
-
 def measure(cases: Sequence[Case], fit: Fit, corpora: dict) -> dict:
     return figures(*outcomes(cases, fit, corpora))
-
-
-def _mean(values: np.ndarray) -> float:
-    return float(np.mean(values)) if len(values) else float("nan")
 
 
 def cross_validate(cases: Sequence[Case], folds: Sequence[Sequence[str]], corpora: dict, bm25_right: dict,
@@ -569,5 +491,3 @@ def cross_validate(cases: Sequence[Case], folds: Sequence[Sequence[str]], corpor
     return held, fits
 
 
-def pool(parts: Sequence[Outcome]) -> Outcome:
-    return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))

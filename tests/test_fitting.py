@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from index import fitting
+from index import fitting, logistic
 from index.corpus import IndexParams, embed_documents
 from index.embedder import HashingEmbedder
 from index.evaluation import gold_rows, squad_documents
@@ -21,7 +21,7 @@ def test_logistic_regression_recovers_known_coefficients() -> None:
     x = rng.normal(size=(20000, 3)) * np.array([1.0, 2.0, 0.5]) + np.array([0.0, 1.0, -1.0])
     z = -1.0 + 2.0 * x[:, 0] - 0.75 * x[:, 1] + 0.0 * x[:, 2]
     y = (rng.random(len(x)) < 1 / (1 + np.exp(-z))).astype(float)
-    bias, coefficients = fitting.fit_logistic(x, y, l2=0.01)
+    bias, coefficients = logistic.fit_logistic(x, y, l2=0.01)
     assert bias == pytest.approx(-1.0, abs=0.12)
     assert coefficients == pytest.approx([2.0, -0.75, 0.0], abs=0.12)
 
@@ -38,15 +38,15 @@ def test_each_style_of_question_weighs_as_much_as_the_other() -> None:
 def test_a_feature_that_never_varies_gets_no_weight() -> None:
     x = np.column_stack([np.linspace(-2, 2, 200), np.full(200, 3.0)])
     y = (x[:, 0] > 0).astype(float)
-    _, coefficients = fitting.fit_logistic(x, y)
+    _, coefficients = logistic.fit_logistic(x, y)
     assert coefficients[0] > 1 and coefficients[1] == 0.0
 
 
 def test_the_answer_threshold_is_where_precision_reaches_the_target() -> None:
     p = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
     right = np.array([1, 1, 1, 1, 0, 0], bool)
-    assert fitting._precision_threshold(p, right) == 0.6  # the four above 0.6 are all right
-    assert fitting._precision_threshold(p, np.zeros(6, bool)) == 1.0  # never precise enough: always "likely"
+    assert logistic.precision_threshold(p, right, 0.85) == 0.6  # the four above 0.6 are all right
+    assert logistic.precision_threshold(p, np.zeros(6, bool), 0.85) == 1.0  # never precise enough: always "likely"
 
 
 def test_the_verdict_asks_topic_first_then_match() -> None:
@@ -132,5 +132,5 @@ def test_the_whole_fit_runs_and_its_choices_beat_one_signal(small_cases) -> None
 
 def test_the_weighted_quantile_counts_weight_not_rows() -> None:
     values = np.array([0.1, 0.2, 0.3, 0.4])
-    assert fitting._weighted_quantile(values, np.ones(4), 0.5) == 0.2
-    assert fitting._weighted_quantile(values, np.array([0.0, 0.0, 1.0, 1.0]), 0.25) == 0.3
+    assert logistic.weighted_quantile(values, np.ones(4), 0.5) == 0.2
+    assert logistic.weighted_quantile(values, np.array([0.0, 0.0, 1.0, 1.0]), 0.25) == 0.3
