@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,9 +53,7 @@ def main() -> None:
     print(f"{'variant':38} {'SQuAD P@1':>9} {'casual P@1':>10} {'article':>7} {'ans. not_found':>14} {'off-topic nf':>12} {'near miss answer':>16}", flush=True)
     cases, folds = fit_cmd.build_cases(options, embedder, quiet)
     corpora: dict = {}
-    answerable = [i for i, c in enumerate(cases) if c.role == "answerable"]
-    right = fitting.bm25_hits([cases[i] for i in answerable], corpora)
-    bm25_right = {p: _spread(h, answerable, len(cases)) for p, h in right.items()}
+    bm25_right = fitting.bm25_hits(cases, corpora)
     for name, fit_options in VARIANTS.items():
         if args.only and name not in args.only:
             continue
@@ -72,12 +69,6 @@ def main() -> None:
             flush=True,
         )
     print(f"({time.perf_counter() - started:.0f} s; every figure cross-validated by article)")
-
-
-def _spread(hits: np.ndarray, at: list[int], n: int) -> np.ndarray:
-    full = np.zeros(n, bool)
-    full[at] = hits
-    return full
 
 
 if __name__ == "__main__":

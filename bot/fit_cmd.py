@@ -50,13 +50,7 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     from index import fit_report, fitting
 
     corpora: dict = {}
-    answerable = [i for i, c in enumerate(cases) if c.role == "answerable"]
-    right = fitting.bm25_hits([cases[i] for i in answerable], corpora)
-    bm25_right = {}
-    for params, hits in right.items():
-        full = __import__("numpy").zeros(len(cases), bool)
-        full[answerable] = hits
-        bm25_right[params] = full
+    bm25_right = fitting.bm25_hits(cases, corpora)
     say("BM25 grid scored")
     fit = fitting.fit_all(cases, corpora, bm25_right, with_plain=True)
     in_sample = fitting.measure(cases, fit, corpora)

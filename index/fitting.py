@@ -292,13 +292,18 @@ def _grid(space: dict[str, tuple[float, ...]], fixed: dict[str, float] | None = 
 
 
 def bm25_hits(cases: Sequence[Case], corpora: dict) -> dict[tuple[float, float], np.ndarray]:
-    """For each grid point, whether BM25 alone ranks each case's gold sentence first."""
+    """For each grid point, whether BM25 alone ranks each case's gold sentence first.
+
+    Only answerable cases have one; the others are False without being scored.
+    """
     from .lexical import bm25_scores, tokenize
 
     out = {}
     for params in BM25_GRID:
         right = np.zeros(len(cases), bool)
         for i, case in enumerate(cases):
+            if case.role != "answerable":
+                continue
             key = (id(case.corpus), "bm25-only", params)
             if key not in corpora:
                 corpora[key] = build_bm25([s.text for s in case.corpus.sentences], *params)
