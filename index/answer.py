@@ -48,7 +48,14 @@ class Answer:
     # a loose match (check its context); "not_found": the documents don't cover the
     # question, and ``passage`` is only the closest sentence. ``answered`` is False
     # exactly for not_found.
-    verdict: str = "answer"
+    verdict: str = ""  # empty: "answer" when answered, else "not_found"
+
+    def __post_init__(self) -> None:
+        # ``answered`` stays in the JSON contract; the verdict must never contradict it.
+        if not self.verdict:
+            object.__setattr__(self, "verdict", "answer" if self.answered else "not_found")
+        if self.verdict not in ("answer", "likely", "not_found") or self.answered != (self.verdict != "not_found"):
+            raise ValueError(f"verdict {self.verdict!r} contradicts answered={self.answered}")
 
     @property
     def quote(self) -> str:

@@ -206,3 +206,14 @@ def test_the_document_list_follows_each_rebuild(engine):
     (engine.seeds_dir / "tea.md").unlink()
     engine.rebuild()
     assert [d.path for d in engine.documents()] == [ARTICLE]
+
+
+def test_an_answers_verdict_follows_answered_and_never_contradicts_it():
+    import pytest
+
+    from index.answer import Answer
+
+    assert Answer("q", False, None).verdict == "not_found" and Answer("q", True, None).verdict == "answer"
+    assert Answer("q", True, None, verdict="likely").answered
+    with pytest.raises(ValueError):
+        Answer("q", False, None, verdict="answer")
