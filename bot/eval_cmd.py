@@ -114,7 +114,7 @@ def _articles(args: argparse.Namespace, settings: Any, embedder: Any, questions:
     if args.plot:
         yes = [c for q, c in zip(questions, result["confidences"]) if q.gold is not None]
         no = [c for q, c in zip(questions, result["confidences"]) if q.gold is None]
-        plot_confidence(args.plot, {"answerable": yes, "unanswerable": no}, engine.calibration.threshold)
+        plot_confidence(args.plot, {"answerable": yes, "unanswerable": no}, engine.calibration.answer)
     result.pop("confidences", None)
     if not args.no_casual:
         result["casual"] = _casual(args, embedder)

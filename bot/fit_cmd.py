@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -41,25 +43,28 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     from index.fitted import PATH
 
     if not args.squad.is_file():
-        print(f"kizuna fit: no SQuAD file at {args.squad}; pass --squad FILE")
+        print(f"kizuna fit: no SQuAD file at {args.squad}; pass --squad FILE", file=sys.stderr)
         return 2
     started = time.perf_counter()
     say = lambda text: print(f"[{time.perf_counter() - started:6.0f} s] {text}", flush=True)  # noqa: E731
     embedder = load_embedder(getattr(args, "model", None))
     cases, folds = build_cases(args, embedder, say)
+    import numpy as np
+
     from index import fit_report, fitting
 
     corpora: dict = {}
     bm25_right = fitting.bm25_hits(cases, corpora)
     say("BM25 grid scored")
     fit = fitting.fit_all(cases, corpora, bm25_right, with_plain=True)
-    in_sample = fitting.measure(cases, fit, corpora)
     say("fitted on everything")
+    decided = fitting.outcomes(cases, fit, corpora)  # decided once, then measured by source
+    article = np.array([c.group == "article" for c in cases])
     report = {
-        "in_sample": in_sample,
-        "squad_in_sample": fitting.measure([c for c in cases if c.style == "squad"], fit, corpora),
-        "casual_in_sample": fitting.measure([c for c in cases if c.style == "casual" and c.group != "article"], fit, corpora),
-        "article_in_sample": fitting.measure([c for c in cases if c.group == "article"], fit, corpora),
+        "in_sample": fit_report.figures(*decided),
+        "squad_in_sample": fit_report.figures(*fit_report.of_style(decided, "squad")),
+        "casual_in_sample": fit_report.figures(*fit_report.of_style(_select(decided, ~article), "casual")),
+        "article_in_sample": fit_report.figures(*_select(decided, article)),
     }
     if not args.no_cv:
         held, fits = fitting.cross_validate(cases, folds, corpora, bm25_right, progress=say)
@@ -70,13 +75,24 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
         report["article_cross_validated"] = report["per_fold"].get("article", {})
         report["fold_settings"] = [to_json(f) for f in fits]
     out = args.out or PATH
-    out.write_text(json.dumps(to_json(fit), indent=1) + "\n", encoding="utf-8")
+    _write_atomically(out, json.dumps(to_json(fit), indent=1) + "\n")
     say(f"wrote {out}")
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(render(fit, report))
     return 0
+
+
+def _select(outcome: tuple, keep) -> tuple:
+    return tuple(part[keep] for part in outcome)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """The engine reads this file at every start: a crash mid-write must leave the old one."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def build_cases(args: argparse.Namespace, embedder: Any, say) -> tuple[list, list[list[str]]]:

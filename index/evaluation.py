@@ -209,7 +209,7 @@ def evaluate_articles(engine, questions: Sequence[ArticleQuestion]) -> dict:
     """The seed article's question set: right when the top quote is the gold sentence."""
     answers = engine.ask_many([(q.question, None) for q in questions], k=0)
     right = [q.gold is not None and a.quote == q.gold for q, a in zip(questions, answers)]
-    return decision_figures([q.role for q in questions], [q.question for q in questions], answers, right, engine.calibration.threshold)
+    return decision_figures([q.role for q in questions], [q.question for q in questions], answers, right, engine.calibration.answer)
 
 
 def evaluate_casual(engine, questions: Sequence[CasualQuestion]) -> dict:
@@ -221,7 +221,7 @@ def evaluate_casual(engine, questions: Sequence[CasualQuestion]) -> dict:
         gold = casual_gold(documents, q)
         p = a.passage
         right.append(bool(gold and p and p.document == gold[0] and p.start <= gold[1] < p.end))
-    return decision_figures([q.role for q in questions], [q.question for q in questions], answers, right, engine.calibration.threshold)
+    return decision_figures([q.role for q in questions], [q.question for q in questions], answers, right, engine.calibration.answer)
 
 
 def decision_figures(roles: Sequence[str], asked: Sequence[str], answers: Sequence, right: Sequence[bool], threshold: float) -> dict:

@@ -148,11 +148,6 @@ class Calibration:
             float(plain["thresholds"]["on_topic"]),
         )
 
-    @property
-    def threshold(self) -> float:
-        """The match probability at which a sentence is called an answer."""
-        return self.answer
-
     def verdict(self, confidence: float, on_topic: float) -> str:
         if on_topic < self.on_topic:
             return NOT_FOUND
