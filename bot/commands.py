@@ -41,12 +41,14 @@ def open_engine(settings: Settings, *, progress_bar: bool = False) -> Engine:
 
     check_folders(settings.seeds_dir, settings.index_dir)
     embedder = load_embedder(settings.model, settings.device)
+    multilingual = open_multilingual(settings.multilingual)
     bar = _ProgressBar() if progress_bar else None
     try:
         return Engine.open(
             settings.seeds_dir,
             settings.index_dir,
             embedder,
+            multilingual=multilingual,
             progress=bar,
             max_file_bytes=int(settings.max_file_mb * 1_000_000),
             exclude=(SERVERS,),  # the servers' own documents are theirs, not the shared corpus
@@ -54,6 +56,27 @@ def open_engine(settings: Settings, *, progress_bar: bool = False) -> Engine:
     finally:
         if bar:
             bar.close()
+
+
+def open_multilingual(mode: str):
+    """The multilingual encoder when the setting wants it and it runs here, else None.
+
+    Said once, at start: why answers in other languages are off when they were asked
+    for ("on") or would have been on by default ("auto") but cannot be.
+    """
+    if mode == "off":
+        log.info("multilingual answers are off (KIZUNA_MULTILINGUAL=off)")
+        return None
+    from index.multilingual import MultilingualUnavailable, load_multilingual
+
+    try:
+        return load_multilingual()
+    except MultilingualUnavailable as err:
+        if mode == "on":
+            log.warning("%s; questions in other languages get the English ranking", err)
+        else:
+            log.info("%s; questions in other languages get the English ranking", err)
+        return None
 
 
 class _ProgressBar:

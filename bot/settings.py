@@ -37,6 +37,15 @@ def _number(env: dict[str, str], name: str, default, low, high, kind=int):
     return value
 
 
+def _choice(env: dict[str, str], name: str, default: str, choices: dict[str, str]) -> str:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise SettingsError(f"{name} must be auto, on or off, not {raw!r}")
+    return choices[raw]
+
+
 def _ids(env: dict[str, str], name: str) -> frozenset[int]:
     raw = env.get(name, "")
     ids = set()
@@ -70,6 +79,9 @@ class Settings:
     server_max_documents: int = 50  # documents one server may keep of its own ...
     server_max_mb: float = 20.0  # ... and their total size
     max_queued: int = 200  # questions waiting for an answer at once, all servers together
+    # Questions in other languages through multilingual-e5 (the [multilingual] extra):
+    # "auto" uses it when installed and runnable here, "on" warns when it is not, "off".
+    multilingual: str = "auto"
 
     @property
     def upload_limit_bytes(self) -> int:
@@ -103,4 +115,6 @@ class Settings:
             server_max_documents=_number(env, "KIZUNA_SERVER_MAX_DOCUMENTS", 50, 1, 100_000),
             server_max_mb=_number(env, "KIZUNA_SERVER_MAX_MB", 20.0, 0.001, 102_400.0, float),
             max_queued=_number(env, "KIZUNA_MAX_QUEUED", 200, 1, 1_000_000),
+            multilingual=_choice(env, "KIZUNA_MULTILINGUAL", "auto", {"auto": "auto", "on": "on", "off": "off",
+                                 "1": "on", "true": "on", "yes": "on", "0": "off", "false": "off", "no": "off"}),
         )

@@ -49,6 +49,12 @@ class Answer:
     # question, and ``passage`` is only the closest sentence. ``answered`` is False
     # exactly for not_found.
     verdict: str = ""  # empty: "answer" when answered, else "not_found"
+    # The question's language as the engine read it ("en", "tr", "ja", …); a question in
+    # another language is ranked with the multilingual encoder when it is on.
+    language: str = "en"
+    # Whether that encoder ranked it; False for English, and for another language when
+    # multilingual answers are off (then the English ranking, which rarely finds it).
+    crosslingual: bool = False
 
     def __post_init__(self) -> None:
         # ``answered`` stays in the JSON contract; the verdict must never contradict it.
@@ -102,6 +108,8 @@ class Answer:
                 for a in self.alternatives
             ],
             "scope": p.scope if p else None,
+            "language": self.language,
+            "crosslingual": self.crosslingual,
         }
 
 

@@ -61,6 +61,9 @@ class Corpus:
     bm25_chunks: object = None
     # Each sentence's token vectors, for token matching; None when the model gives none.
     tokens: TokenVectors | None = None
+    # Each sentence's multilingual-e5 vector, for questions in other languages; None when off.
+    multilingual: np.ndarray | None = None
+    dense_multilingual: faiss.Index | None = None
     doc_ids: np.ndarray = field(init=False)  # (n,) which document each sentence is from
     starts: np.ndarray = field(init=False)  # (n,) sentence offsets into their document text
     ends: np.ndarray = field(init=False)
@@ -95,6 +98,11 @@ class Corpus:
             self.dense = flat_index(self.sentence_vectors)
         if self.dense_chunks is None:
             self.dense_chunks = flat_index(self.chunk_vectors)
+        if self.multilingual is not None:
+            if len(self.multilingual) != len(texts):
+                raise ValueError("multilingual vectors do not match the sentences")
+            if self.dense_multilingual is None:
+                self.dense_multilingual = flat_index(self.multilingual)
         if texts and self.bm25_sentences is None:
             self.bm25_sentences = build_bm25(texts)
         if texts and self.bm25_chunks is None:
@@ -184,7 +192,8 @@ def split_documents(documents: Sequence[Document]) -> list[Sentence]:
     return [s for i, doc in enumerate(documents) for s in split_document(doc, i)]
 
 
-Cached = tuple[np.ndarray, np.ndarray, TokenVectors | None]  # one document's sentence, chunk and token vectors
+# One document's sentence, chunk, token and multilingual vectors (the last two None when absent).
+Cached = tuple[np.ndarray, np.ndarray, TokenVectors | None, np.ndarray | None]
 
 
 def embed_documents(
@@ -193,10 +202,14 @@ def embed_documents(
     params: IndexParams,
     cached: dict[str, Cached],
     progress: Progress | None = None,
+    multilingual: Embedder | None = None,
 ) -> tuple[Corpus, int]:
     """Build a Corpus, reusing the vectors of documents whose content hash is cached.
 
-    Returns the corpus and how many documents had to be embedded anew.
+    With a ``multilingual`` encoder each sentence gets its vector too; a cached document
+    without one gets only that one, so switching multilingual answers on re-embeds no
+    MiniLM vector. Returns the corpus and how many documents had to be embedded anew
+    (by either model).
     """
     sentences = split_documents(documents)
     by_doc: dict[int, list[int]] = {}
@@ -209,20 +222,28 @@ def embed_documents(
     tokens: list[Tokens | None] = [None] * len(sentences)  # fresh rows' token vectors
     stored: dict[int, TokenVectors | None] = {}  # cached documents' token vectors, as stored
     fresh = [i for i, d in enumerate(documents) if d.sha256 not in cached]
+    ml_vecs = np.zeros((len(sentences), multilingual.dimension), np.float32) if multilingual else None
+    ml_fresh = list(fresh)
     for i, doc in enumerate(documents):
         if doc.sha256 in cached and i in by_doc:
             rows = by_doc[i]
-            old_s, old_c, old_t = cached[doc.sha256]
+            old_s, old_c, old_t, old_m = cached[doc.sha256]
             if len(old_s) == len(rows):
                 sent_vecs[rows], chunk_vecs[rows] = old_s, old_c
                 stored[i] = old_t
+                if ml_vecs is not None and old_m is not None and old_m.shape[1] == ml_vecs.shape[1]:
+                    ml_vecs[rows] = old_m
+                else:
+                    ml_fresh.append(i)
             else:  # segmentation changed under us (new pysbd): embed this one again
                 fresh.append(i)
+                ml_fresh.append(i)
     rows = [r for i in sorted(set(fresh)) for r in by_doc.get(i, [])]
-    _embed_rows(embedder, sentences, texts, rows, sent_vecs, chunk_vecs, tokens, progress)
+    ml_rows = [r for i in sorted(set(ml_fresh)) for r in by_doc.get(i, [])] if multilingual else []
+    _embed_rows(embedder, sentences, texts, rows, sent_vecs, chunk_vecs, tokens, progress, multilingual, ml_rows, ml_vecs)
     token_vectors = _token_vectors(by_doc, stored, tokens, dim)
-    corpus = Corpus(list(documents), sentences, sent_vecs, chunk_vecs, params, tokens=token_vectors)
-    return corpus, len(set(fresh))
+    corpus = Corpus(list(documents), sentences, sent_vecs, chunk_vecs, params, tokens=token_vectors, multilingual=ml_vecs)
+    return corpus, len(set(fresh) | (set(ml_fresh) if multilingual else set()))
 
 
 def _token_vectors(
@@ -246,11 +267,12 @@ def _token_vectors(
     return TokenVectors.concat(parts, dim)
 
 
-def _embed_rows(embedder, sentences, chunks, rows, sent_vecs, chunk_vecs, tokens, progress) -> None:
+def _embed_rows(embedder, sentences, chunks, rows, sent_vecs, chunk_vecs, tokens, progress,
+                multilingual=None, ml_rows=(), ml_vecs=None) -> None:
     batch = 256
-    total = 2 * len(rows)
+    total = 2 * len(rows) + len(ml_rows)
     done = 0
-    if progress and rows:
+    if progress and total:
         progress("embedding", 0, total)  # before the first batch, so a bar's clock starts with the work
     for lo in range(0, len(rows), batch):
         part = rows[lo : lo + batch]
@@ -264,6 +286,12 @@ def _embed_rows(embedder, sentences, chunks, rows, sent_vecs, chunk_vecs, tokens
     for lo in range(0, len(rows), batch):
         part = rows[lo : lo + batch]
         chunk_vecs[part] = embedder.encode([chunks[r] for r in part])
+        done += len(part)
+        if progress:
+            progress("embedding", done, total)
+    for lo in range(0, len(ml_rows), batch):
+        part = ml_rows[lo : lo + batch]
+        ml_vecs[part] = multilingual.encode([sentences[r].text for r in part])
         done += len(part)
         if progress:
             progress("embedding", done, total)

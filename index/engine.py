@@ -15,10 +15,12 @@ from . import store
 from .answer import Answer, BuildReport, DocumentInfo, Passage
 from .answer_types import highlight
 from .corpus import Corpus, IndexParams, Progress, embed_documents
+from .crosslingual import rank_crosslingual
 from .documents import load_documents
 from .embedder import Embedder
 from .errors import IndexBuildError, InvalidQuestion, RebuildInProgress, UnknownDocument
 from .examples import candidate_questions
+from .language import ENGLISH, language_of
 from .lexical import stems
 from .ranking import LIKELY, NOT_FOUND, Calibration, Ranking, Weights, rank
 
@@ -87,6 +89,7 @@ class Engine:
         weights: Weights = Weights(),
         calibration: Calibration = Calibration(),
         exclude: Sequence[str] = (),
+        multilingual: Embedder | None = None,
     ) -> None:
         self.seeds_dir = Path(seeds_dir)
         self.exclude = tuple(exclude)  # folders directly under seeds_dir that are not this corpus
@@ -96,6 +99,8 @@ class Engine:
         self.max_file_bytes = max_file_bytes
         self.weights = weights
         self.calibration = calibration
+        # The second encoder, for questions in other languages (index.multilingual); None: off.
+        self.multilingual = multilingual
         self._corpus: Corpus | None = None
         self._manifest: dict = {}
         self._rebuild_lock = threading.Lock()
@@ -150,17 +155,25 @@ class Engine:
         added = tuple(p for p in new_hashes if p not in old_hashes)
         removed = tuple(p for p in old_hashes if p not in new_hashes)
         changed = tuple(p for p in new_hashes if p in old_hashes and old_hashes[p] != new_hashes[p])
-        if old is not None and not (added or removed or changed or force):
+        # Multilingual answers switched on or off, or another encoder: only its vectors change.
+        switched = old is not None and (self._manifest.get("multilingual") or {}).get("model") != self._multilingual_name
+        if old is not None and not (added or removed or changed or force or switched):
             self._corpus = old
             return self._report(old, (), (), (), 0, started, warnings, rebuilt=False)
         cache = store.cached_vectors(old) if old is not None and not force else {}
-        corpus, fresh = embed_documents(documents, self.embedder, self.params, cache, progress)
+        if switched:
+            cache = {sha: (*vectors[:3], None) for sha, vectors in cache.items()}
+        corpus, fresh = embed_documents(documents, self.embedder, self.params, cache, progress, self.multilingual)
         if progress:
             progress("saving", 0, 1)
-        self._manifest = store.save(corpus, self.index_dir, self.embedder.name)
+        self._manifest = store.save(corpus, self.index_dir, self.embedder.name, self._multilingual_name)
         self._corpus = corpus  # the swap: one reference assignment
         log.info("index built: %d documents, %d sentences, %d embedded anew", len(documents), len(corpus.sentences), fresh)
         return self._report(corpus, added, changed, removed, fresh, started, warnings, rebuilt=True)
+
+    @property
+    def _multilingual_name(self) -> str | None:
+        return self.multilingual.name if self.multilingual is not None else None
 
     def _load_stored(self) -> Corpus | None:
         """The index on disk if it was built the same way, else None (with a warning).
@@ -280,18 +293,29 @@ class Engine:
         corpus = self.corpus  # one snapshot for the whole batch, whatever a rebuild does
         cleaned = [clean_question(q) for q, _ in questions]
         scopes = [self._scope(corpus, doc) for _, doc in questions]
+        languages = [language_of(q) for q in cleaned]
         if not corpus.sentences:
-            return [Answer(question=q, answered=False, passage=None, verdict=NOT_FOUND) for q in cleaned]
-        vectors, tokens = self.embedder.encode_with_tokens(cleaned)
+            return [Answer(question=q, answered=False, passage=None, verdict=NOT_FOUND, language=lang) for q, lang in zip(cleaned, languages)]
+        crosslingual = [lang != ENGLISH and self._can_cross(corpus) for lang in languages]
+        english = [i for i, cross in enumerate(crosslingual) if not cross]
+        rankings: dict[int, Ranking] = {}
+        if english:
+            vectors, tokens = self.embedder.encode_with_tokens([cleaned[i] for i in english])
+            for j, i in enumerate(english):
+                q_tokens = tokens[j] if tokens else None
+                rankings[i] = rank(corpus, cleaned[i], vectors[j : j + 1], scopes[i], self.weights, self.calibration, q_tokens)
+        others = [i for i, cross in enumerate(crosslingual) if cross]
+        if others:
+            vectors = self.multilingual.encode_queries([cleaned[i] for i in others])
+            for j, i in enumerate(others):
+                rankings[i] = rank_crosslingual(corpus, cleaned[i], vectors[j], scopes[i])
         return [
-            self._answer(
-                corpus,
-                q,
-                rank(corpus, q, vectors[i : i + 1], scope, self.weights, self.calibration, tokens[i] if tokens else None),
-                k,
-            )
-            for i, (q, scope) in enumerate(zip(cleaned, scopes))
+            self._answer(corpus, q, rankings[i], k, languages[i], crosslingual[i])
+            for i, q in enumerate(cleaned)
         ]
+
+    def _can_cross(self, corpus: Corpus) -> bool:
+        return self.multilingual is not None and corpus.multilingual is not None
 
     def _scope(self, corpus: Corpus, document: str | None) -> np.ndarray | None:
         if document is None or document == "":
@@ -302,7 +326,7 @@ class Engine:
             raise UnknownDocument(f"no document named {document!r}; indexed: {names}")
         return np.flatnonzero(corpus.doc_ids == i)
 
-    def _answer(self, corpus: Corpus, question: str, ranking: Ranking, k: int) -> Answer:
+    def _answer(self, corpus: Corpus, question: str, ranking: Ranking, k: int, language: str = ENGLISH, crosslingual: bool = False) -> Answer:
         answered = ranking.verdict != NOT_FOUND
         best = self._passage(corpus, int(ranking.rows[0]), ranking.confidence)
         alternatives = []
@@ -325,6 +349,8 @@ class Engine:
             highlight=highlight(ranking.kind, best.quote, stems(question)) if answered else None,
             confidence=confidence_words(ranking.verdict, ranking.confidence),
             verdict=ranking.verdict,
+            language=language,
+            crosslingual=crosslingual,
         )
 
     def _passage(self, corpus: Corpus, row: int, score: float) -> Passage:

@@ -142,6 +142,7 @@ class ArticleQuestion:
     # "answerable"; "near_miss": about the documents' subject, but they don't answer it;
     # "off_topic": about something the documents never speak of.
     role: str = "answerable"
+    language: str = "en"  # the language it is written in, as its set says
 
 
 def _json_lines(path: Path, shape: str, make) -> list:
@@ -170,7 +171,7 @@ def load_article_questions(path: Path) -> list[ArticleQuestion]:
     """
     def make(item: dict) -> ArticleQuestion:
         role = {"unanswerable": "near_miss"}.get(item.get("kind", "answerable"), item.get("kind", "answerable"))
-        return ArticleQuestion(item["question"], item.get("gold") if role == "answerable" else None, role)
+        return ArticleQuestion(item["question"], item.get("gold") if role == "answerable" else None, role, item.get("language", "en"))
 
     return _json_lines(path, 'each line must be a JSON object like {"question": "...", "gold": "...", "kind": "..."}', make)
 
@@ -181,6 +182,7 @@ class CasualQuestion:
     document: str | None  # the file it is about; None for off-topic questions
     evidence: str | None  # verbatim text inside the answering sentence
     role: str  # "answerable" or "off_topic"
+    language: str = "en"
 
 
 def load_casual_questions(path: Path) -> list[CasualQuestion]:
@@ -188,7 +190,7 @@ def load_casual_questions(path: Path) -> list[CasualQuestion]:
     return _json_lines(
         path,
         'each line must be a JSON object like {"question": "...", "document": "...", "evidence": "...", "kind": "..."}',
-        lambda item: CasualQuestion(item["question"], item.get("document"), item.get("evidence"), item["kind"]),
+        lambda item: CasualQuestion(item["question"], item.get("document"), item.get("evidence"), item["kind"], item.get("language", "en")),
     )
 
 

@@ -91,7 +91,7 @@ class Library:
     def _server_engine(self, folder: Path, index: Path) -> Engine:
         s = self.shared
         return Engine(folder, index, s.embedder, params=s.params, max_file_bytes=s.max_file_bytes,
-                      weights=s.weights, calibration=s.calibration)
+                      weights=s.weights, calibration=s.calibration, multilingual=getattr(s, "multilingual", None))
 
     def engine(self, scope: str) -> Any | None:
         """The scope's engine (created, not yet loaded, on first use), or None when it has no folder."""
@@ -170,6 +170,11 @@ class Library:
             if engine is not None:
                 out.append((scope, engine.sentence_count, engine.built_at))
         return out
+
+    @property
+    def multilingual(self) -> bool:
+        """Whether questions in other languages are ranked with the multilingual encoder."""
+        return getattr(self.shared, "multilingual", None) is not None
 
     @property
     def model_name(self) -> str:

@@ -6,7 +6,8 @@ Layout of ``index_dir``::
     build-<time>-<id>/      manifest.json, documents.json, sentences.faiss, chunks.faiss,
                             bm25-sentences/, bm25-chunks/, and, when the model gives
                             token vectors, tokens.npy (int8), token-scales.npy,
-                            token-ids.npy, token-offsets.npy
+                            token-ids.npy, token-offsets.npy; with multilingual
+                            answers on, multilingual.faiss (multilingual-e5 vectors)
 
 A build is written into a fresh folder and fsynced; only then does ``CURRENT`` change,
 with ``os.replace``. A crash at any point leaves the previous build in service, and a
@@ -125,13 +126,16 @@ def check_index_dir(index_dir: Path) -> None:
         )
 
 
-def save(corpus: Corpus, index_dir: Path, model: str) -> dict:
-    """Write ``corpus`` as a new build and put it in service; returns its manifest."""
+def save(corpus: Corpus, index_dir: Path, model: str, multilingual: str | None = None) -> dict:
+    """Write ``corpus`` as a new build and put it in service; returns its manifest.
+
+    ``multilingual`` names the model of the corpus's multilingual vectors, if it has them.
+    """
     check_index_dir(index_dir)
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         with _writer_lock(index_dir):
-            return _save_locked(corpus, index_dir, model)
+            return _save_locked(corpus, index_dir, model, multilingual)
     except OSError as err:
         raise IndexStorageError(
             f"cannot write the index in {index_dir} ({err.strerror or err}): "
@@ -139,14 +143,14 @@ def save(corpus: Corpus, index_dir: Path, model: str) -> dict:
         ) from err
 
 
-def _save_locked(corpus: Corpus, index_dir: Path, model: str) -> dict:
+def _save_locked(corpus: Corpus, index_dir: Path, model: str, multilingual: str | None) -> dict:
     name = f"build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir()
     try:
         _write_build(corpus, tmp)
         files = {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
-        manifest = _manifest(corpus, model, files)
+        manifest = _manifest(corpus, model, files, multilingual)
         _write_json(tmp / "manifest.json", manifest)
         _fsync_tree(tmp)
         os.replace(tmp, index_dir / name)
@@ -176,9 +180,11 @@ def _write_build(corpus: Corpus, folder: Path) -> None:
         np.save(folder / "token-scales.npy", corpus.tokens.scales)
         np.save(folder / "token-ids.npy", corpus.tokens.ids)
         np.save(folder / "token-offsets.npy", corpus.tokens.offsets)
+    if corpus.dense_multilingual is not None:
+        faiss.write_index(corpus.dense_multilingual, str(folder / "multilingual.faiss"))
 
 
-def _manifest(corpus: Corpus, model: str, files: dict[str, str]) -> dict:
+def _manifest(corpus: Corpus, model: str, files: dict[str, str], multilingual: str | None = None) -> dict:
     counts: dict[int, int] = {}
     for s in corpus.sentences:
         counts[s.doc] = counts.get(s.doc, 0) + 1
@@ -186,6 +192,10 @@ def _manifest(corpus: Corpus, model: str, files: dict[str, str]) -> dict:
         "format": FORMAT,
         "model": model,
         "dimension": corpus.dimension,
+        "multilingual": (
+            {"model": multilingual, "dimension": int(corpus.multilingual.shape[1])}
+            if multilingual and corpus.multilingual is not None else None
+        ),
         "params": corpus.params.to_dict(),
         "versions": library_versions(),
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -278,6 +288,10 @@ def load(index_dir: Path, manifest: dict, build: Path | None = None) -> Corpus:
             tokens = TokenVectors(
                 *(np.load(folder / f"{name}.npy") for name in ("tokens", "token-scales", "token-ids", "token-offsets"))
             )
+        dense_multilingual = multilingual = None
+        if manifest.get("multilingual") and (folder / "multilingual.faiss").is_file():
+            dense_multilingual = faiss.read_index(str(folder / "multilingual.faiss"))
+            multilingual = _vectors(dense_multilingual)
         corpus = Corpus(
             documents,
             sentences,
@@ -289,6 +303,8 @@ def load(index_dir: Path, manifest: dict, build: Path | None = None) -> Corpus:
             bm25_sentences=load_bm25(folder / "bm25-sentences") if has_bm25 else None,
             bm25_chunks=load_bm25(folder / "bm25-chunks") if has_bm25 else None,
             tokens=tokens,
+            multilingual=multilingual,
+            dense_multilingual=dense_multilingual,
         )
     except CorruptIndex:
         raise
@@ -322,5 +338,6 @@ def cached_vectors(corpus: Corpus) -> dict[str, Cached]:
     for i, doc in enumerate(corpus.documents):
         rows = np.flatnonzero(corpus.doc_ids == i)
         tokens = corpus.tokens.select(rows) if corpus.tokens is not None else None
-        out[doc.sha256] = (corpus.sentence_vectors[rows], corpus.chunk_vectors[rows], tokens)
+        multilingual = corpus.multilingual[rows] if corpus.multilingual is not None else None
+        out[doc.sha256] = (corpus.sentence_vectors[rows], corpus.chunk_vectors[rows], tokens, multilingual)
     return out

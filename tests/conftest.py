@@ -27,8 +27,8 @@ def _offsets_hold_for_every_answer():
     """Every answer the suite produces must quote its document verbatim at its offsets."""
     original = Engine._answer
 
-    def checked(self, corpus, question, ranking, k):
-        answer = original(self, corpus, question, ranking, k)
+    def checked(self, corpus, question, ranking, k, *args, **kwargs):
+        answer = original(self, corpus, question, ranking, k, *args, **kwargs)
         texts = {d.path: d.text for d in corpus.documents}
         for passage in filter(None, (answer.passage, *answer.alternatives)):
             assert texts[passage.document][passage.start : passage.end] == passage.quote
@@ -58,6 +58,21 @@ def embedder():
     from index.embedder import load_embedder
 
     return load_embedder(None)
+
+
+@pytest.fixture(scope="session")
+def e5():
+    """The real multilingual-e5 encoder (the [multilingual] extra), loaded once.
+
+    The test extra installs it on x86-64 Linux; on a processor its engine cannot run
+    on, the tests that need it are skipped, saying why.
+    """
+    from index.multilingual import MultilingualUnavailable, load_multilingual
+
+    try:
+        return load_multilingual()
+    except MultilingualUnavailable as err:
+        pytest.skip(str(err))
 
 
 @pytest.fixture(scope="session")

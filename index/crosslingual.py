@@ -1,0 +1,247 @@
+"""Ranking and deciding for a question in another language, over English sentences.
+
+MiniLM's signals (token matching, BM25 on English stems, the English answer-kind
+patterns) say nothing about "İlişkiler ne zaman başladı?". Three signals do:
+
+- ``cosine``: multilingual-e5's question vector against each sentence's.
+- ``kind``: whether the sentence holds what the question asks for, the question's kind
+  read from its own language's question words ("ne zaman", "いつ": a time).
+- ``names``: the question's words in Latin letters or digits that the sentence shares
+  ("Hayashi", "2025"), accents folded, counted only among words the searched documents
+  use, so that the question's own Turkish words weigh nothing.
+- ``length``: the sentence's length: a heading such as "ANKARA (Turkey)" is close to
+  many short questions while answering none.
+
+They are fused as English's are (each scaled to [0, 1] over the candidates, weighted),
+and two logistic models decide, as for English: is the question about the searched
+documents (``CrossTopic``), and does the best sentence answer it (``CrossMatch``).
+Every number comes from ``fitted.json``'s ``crosslingual`` part, fitted by ``kizuna
+fit`` on Turkish and Japanese training questions about four SQuAD articles.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from functools import lru_cache
+
+import numpy as np
+
+from .answer_types import Kind
+from .corpus import Corpus
+from .fitted import fitted
+from .lexical import fold
+from .ranking import ANSWER, NOT_FOUND, Logistic, Ranking, _scale
+
+_FULL_SCAN = 4096  # below this many sentences in scope, score them all exactly
+_POOL = 256
+_SPREAD_TOP = 10  # how many of the best cosines "stands out" is measured against
+# Fewer words than this cannot answer a question: a dateline ("ANKARA (Turkey)"), a
+# heading, "[citation needed]". e5 puts short texts near every short question (a Japanese
+# question about Tokyo's weather came closest to "ANKARA (Turkey)"), so they are left
+# out of the candidates, and of the topic evidence, for questions in other languages.
+# English ranking's token matching has no such bias and keeps them.
+MIN_WORDS = 4
+_WORDS = re.compile(r"\w+")
+
+# Question words per language and the kind of answer they ask for; checked in order,
+# so "hangi yıl" (which year) is a time before "hangi" alone could be anything.
+_KIND_WORDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    (Kind.TIME, re.compile(
+        r"\bne zaman\b|\bhangi (?:yıl|yil|tarih|gün|gun|ay)\w*|\bkaç yılında\b|\bkac yilinda\b|\bwann\b|\bcuándo\b|\bcuando\b|\bquand\b"
+        r"|いつ|何年|何月|何日|何曜日|何時代|何世紀", re.IGNORECASE)),
+    (Kind.QUANTITY, re.compile(
+        r"\bkaç\w*|\bkac\b|\bne kadar\b|\bwie viele?\b|\bcuántos?\b|\bcuántas?\b|\bcombien\b"
+        r"|何分|何人|何回|何個|何時間|何パーセント|いくつ|どのくらい|どれくらい", re.IGNORECASE)),
+    (Kind.PERSON, re.compile(r"\bkim\w*|\bwer\b|\bquién\b|\bquien\b|\bqui\b|誰|だれ|どなた", re.IGNORECASE)),
+    (Kind.PLACE, re.compile(
+        r"\bnere\w*|\bhangi (?:şehir|sehir|ülke|ulke|kent)\w*|\bwo\b|\bdónde\b|\bdonde\b|\boù\b"
+        r"|どこ|どの国|どの都市|どの町", re.IGNORECASE)),
+)
+_NAME = re.compile(r"[0-9]+|[a-z]{3,}")  # after folding and lowercasing: Latin words and numbers
+
+
+def crosslingual_kind(question: str) -> Kind:
+    """The kind of answer a question in another language asks for; OTHER when unclear."""
+    for kind, pattern in _KIND_WORDS:
+        if pattern.search(question):
+            return kind
+    return Kind.OTHER
+
+
+def name_words(text: str) -> frozenset[str]:
+    return frozenset(_NAME.findall(fold(text)))
+
+
+@dataclass(frozen=True)
+class CrossWeights:
+    cosine: float
+    kind: float
+    names: float
+    length: float = 0.0
+
+    @classmethod
+    def shipped(cls) -> "CrossWeights":
+        return cls(**fitted()["crosslingual"]["weights"])
+
+    def to_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class CrossMatch:
+    """Facts about the best sentence: does it answer?"""
+
+    cosine: float  # its cosine to the question
+    margin: float  # its fused score minus the runner-up's
+    kind_mismatch: float  # 1 when a time or quantity question's sentence holds none
+    names: float  # share of the question's known Latin words and numbers it holds
+
+    NAMES = ("cosine", "margin", "kind_mismatch", "names")
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, n) for n in self.NAMES], np.float64)
+
+
+@dataclass(frozen=True)
+class CrossTopic:
+    """Facts about the whole scope: is the question about these documents?"""
+
+    best_cosine: float  # the highest cosine anywhere in scope
+    spread: float  # the highest minus the mean of the best ``_SPREAD_TOP``: does one stand out?
+    known_names: float  # share of the question's Latin words and numbers the documents use (0 when it has none)
+    # The highest minus the mean over the whole scope: e5 puts every question fairly near
+    # every sentence, and how near differs by question; this is the question's own scale.
+    relative: float = 0.0
+
+    NAMES = ("best_cosine", "spread", "known_names", "relative")
+
+    def vector(self) -> np.ndarray:
+        return np.array([getattr(self, n) for n in self.NAMES], np.float64)
+
+
+@dataclass(frozen=True)
+class CrossCalibration:
+    match: Logistic
+    topic: Logistic
+    answer: float
+    on_topic: float
+
+    @classmethod
+    def shipped(cls) -> "CrossCalibration":
+        part = fitted()["crosslingual"]
+        return cls(
+            Logistic.from_dict(part["match"], CrossMatch.NAMES),
+            Logistic.from_dict(part["topic"], CrossTopic.NAMES),
+            float(part["thresholds"]["answer"]),
+            float(part["thresholds"]["on_topic"]),
+        )
+
+    def verdict(self, confidence: float, on_topic: float) -> str:
+        if on_topic < self.on_topic:
+            return NOT_FOUND
+        return ANSWER if confidence >= self.answer else "likely"
+
+
+@dataclass(frozen=True)
+class CrossCandidates:
+    rows: np.ndarray
+    cosine: np.ndarray
+    kind: np.ndarray  # 0/1
+    names: np.ndarray  # share of the question's known name words in each sentence
+    length: np.ndarray  # log of each sentence's length in characters
+    known: float  # share of the question's name words the scope uses at all
+    has_names: bool  # whether the question has any name word the scope uses
+
+
+def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarray | None, kind: Kind) -> CrossCandidates:
+    """Every sentence in scope, or past ``_FULL_SCAN`` the best by cosine, with the three signals."""
+    q = q_vec.reshape(-1)
+    if scope is not None:
+        rows = scope
+    elif len(corpus.sentences) <= _FULL_SCAN:
+        rows = np.arange(len(corpus.sentences))
+    else:
+        _, found = corpus.dense_multilingual.search(q.reshape(1, -1).astype(np.float32), min(_POOL, len(corpus.sentences)))
+        rows = found[0][found[0] >= 0]
+    rows = rows[_long_enough(corpus)[rows]] if len(rows) else rows
+    if not len(rows):  # nothing but headings in scope: keep them rather than answer from nothing
+        rows = scope if scope is not None else np.arange(len(corpus.sentences))
+    cosine = corpus.multilingual[rows] @ q
+    kind_bits = ((corpus.kinds[rows] >> int(kind)) & 1).astype(np.float32) if kind else np.zeros(len(rows), np.float32)
+    asked = name_words(question)
+    vocabulary = corpus.vocabulary_for(scope)
+    known = {w for w in asked if w in vocabulary.words}  # exactly: a near spelling would never match a sentence
+    if known:
+        names = np.array([len(known & _sentence_names(corpus.sentences[r].text)) / len(known) for r in rows], np.float32)
+    else:
+        names = np.zeros(len(rows), np.float32)
+    share = len(known) / len(asked) if asked else 0.0
+    return CrossCandidates(rows, cosine.astype(np.float32), kind_bits, names, corpus.log_lengths[rows], share, bool(known))
+
+
+_LONG_ENOUGH: dict[int, tuple[Corpus, np.ndarray]] = {}
+
+
+def _long_enough(corpus: Corpus) -> np.ndarray:
+    """(sentences,) bool: has at least ``MIN_WORDS`` words; computed once per corpus."""
+    cached = _LONG_ENOUGH.get(id(corpus))
+    if cached is None or cached[0] is not corpus:
+        mask = np.fromiter((len(_WORDS.findall(s.text)) >= MIN_WORDS for s in corpus.sentences), bool, len(corpus.sentences))
+        if len(_LONG_ENOUGH) >= 64:
+            _LONG_ENOUGH.clear()
+        cached = _LONG_ENOUGH[id(corpus)] = (corpus, mask)
+    return cached[1]
+
+
+@lru_cache(maxsize=65536)
+def _sentence_names(sentence: str) -> frozenset[str]:
+    return name_words(sentence)
+
+
+def fused_scores(found: CrossCandidates, weights: CrossWeights) -> np.ndarray:
+    return (
+        weights.cosine * _scale(found.cosine)
+        + weights.kind * found.kind
+        + weights.names * _scale(found.names)
+        + weights.length * _scale(found.length)
+    )
+
+
+def evidence(found: CrossCandidates, fused: np.ndarray, kind: Kind) -> tuple[CrossMatch, CrossTopic, np.ndarray]:
+    order = np.argsort(-fused, kind="stable")
+    best = int(order[0])
+    top = np.sort(found.cosine)[::-1][:_SPREAD_TOP]
+    match = CrossMatch(
+        cosine=float(found.cosine[best]),
+        margin=float(fused[best] - fused[order[1]]) if len(order) > 1 else 1.0,
+        kind_mismatch=float(kind in (Kind.TIME, Kind.QUANTITY) and not found.kind[best]),
+        names=float(found.names[best]),
+    )
+    topic = CrossTopic(
+        best_cosine=float(top[0]),
+        spread=float(top[0] - top.mean()),
+        known_names=found.known,
+        relative=float(top[0] - found.cosine.mean()),
+    )
+    return match, topic, order
+
+
+def rank_crosslingual(
+    corpus: Corpus,
+    question: str,
+    q_vec: np.ndarray,
+    scope: np.ndarray | None = None,
+    weights: CrossWeights | None = None,
+    calibration: CrossCalibration | None = None,
+) -> Ranking:
+    """Score the sentences for a question in another language, best first, and decide."""
+    weights = weights or CrossWeights.shipped()
+    calibration = calibration or CrossCalibration.shipped()
+    kind = crosslingual_kind(question)
+    found = candidates(corpus, question, q_vec, scope, kind)
+    fused = fused_scores(found, weights)
+    match, topic, order = evidence(found, fused, kind)
+    confidence = calibration.match.probability(match.vector())
+    on_topic = calibration.topic.probability(topic.vector())
+    verdict = calibration.verdict(confidence, on_topic)
+    return Ranking(found.rows[order], fused[order].astype(np.float32), confidence, kind, None, on_topic, None, verdict)

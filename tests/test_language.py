@@ -1,0 +1,77 @@
+"""Telling English questions from others, and reading what another language's question asks for."""
+import json
+from pathlib import Path
+
+import pytest
+
+from index.answer_types import Kind
+from index.crosslingual import crosslingual_kind, name_words
+from index.language import ENGLISH, language_of
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize(
+    "question, language",
+    [
+        ("Hayashi kimdir?", "tr"),  # a Latin name and one Turkish question word
+        ("iliskiler ne zaman basladi", "tr"),  # Turkish typed without its letters
+        ("Türkiye ve Japonya ilişkileri ne zaman başladı?", "tr"),
+        ("関係はいつ始まりましたか？", "ja"),
+        ("ハヤシって誰？", "ja"),
+        ("Decision Timeって普通何時？", "ja"),  # Latin words inside a Japanese question
+        ("Wann begannen die Beziehungen?", "de"),
+        ("¿Cuándo empezaron las relaciones?", "es"),
+        ("when did relations begin?", ENGLISH),
+        ("wat yr did hayashi say", ENGLISH),  # chat shorthand is still English
+        ("did çavuşoğlu wish hayashi luck in his new job?", ENGLISH),  # a Turkish name in English
+        ("what does 絆 mean", ENGLISH),  # one foreign word inside English
+        ("Hayashi?", ENGLISH),  # a name alone: the English path finds names best
+        ("1924", ENGLISH),
+    ],
+)
+def test_language_of(question, language):
+    assert language_of(question) == language
+
+
+@pytest.mark.parametrize("name", ["article_questions.jsonl", "casual_train_questions.jsonl"])
+def test_english_question_sets_read_as_english(name):
+    """Every English question the project has: a false "foreign" would lose token matching."""
+    questions = [json.loads(line)["question"] for line in (ROOT / "bench" / "data" / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    foreign = [q for q in questions if language_of(q) != ENGLISH]
+    assert not foreign
+
+
+def test_training_questions_read_as_not_english():
+    lines = (ROOT / "bench" / "data" / "multilingual_train_questions.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(line) for line in lines if line.strip()]
+    assert len(questions) >= 100
+    english = [q["question"] for q in questions if language_of(q["question"]) == ENGLISH]
+    assert len(english) <= 0.03 * len(questions), english
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("İlişkiler ne zaman başladı?", Kind.TIME),
+        ("hangi yılda büyükelçilik açıldı", Kind.TIME),
+        ("Görüşme kaç dakika sürdü?", Kind.QUANTITY),
+        ("Hayashi kimdir?", Kind.PERSON),
+        ("Expo 2025 nerede yapılacak?", Kind.PLACE),
+        ("関係はいつ始まりましたか", Kind.TIME),
+        ("会談は何分続いた？", Kind.QUANTITY),
+        ("誰が祝福したの？", Kind.PERSON),
+        ("万博はどこで開かれる？", Kind.PLACE),
+        ("Bakanlar neyi görüştü?", Kind.OTHER),
+    ],
+)
+def test_crosslingual_kind(question, kind):
+    assert crosslingual_kind(question) is kind
+
+
+def test_name_words_fold_turkish_letters_and_full_width():
+    # The article spells "Cavusoglu"; people type "Çavuşoğlu" or "ÇAVUŞOĞLU", phones "２０２５".
+    assert name_words("ÇAVUŞOĞLU ve Hayashi ne konuştu") >= {"cavusoglu", "hayashi"}
+    assert name_words("Çavuşoğlu") == name_words("Cavusoglu")
+    assert "istanbul" in name_words("İstanbul")
+    assert "2025" in name_words("万博は2025年")

