@@ -21,6 +21,9 @@ ARTICLE_QUESTIONS = ROOT / "bench" / "data" / "article_questions.jsonl"
 # Casual questions typed as in a chat about four of the SQuAD articles, for fitting (the
 # casual set that `kizuna eval` reports is another one, held out).
 CASUAL_TRAIN = ROOT / "bench" / "data" / "casual_train_questions.jsonl"
+# Turkish and Japanese questions about four SQuAD articles, for the cross-lingual numbers
+# (the set about the seed article, bench/data/multilingual_questions.jsonl, is held out).
+MULTILINGUAL_TRAIN = ROOT / "bench" / "data" / "multilingual_train_questions.jsonl"
 ARTICLE_SEEDS = ROOT / "seeds"
 # Embeddings of the fitting data, kept between runs (git-ignored): they depend only on
 # the model and the texts, and take most of a run to compute.
@@ -35,6 +38,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, help="where to write the numbers (default: index/fitted.json)")
     parser.add_argument("--report", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--no-cv", action="store_true", help="fit only; skip the cross-validation")
+    parser.add_argument("--crosslingual-only", action="store_true",
+                        help="refit only the cross-lingual numbers, keeping the rest of fitted.json")
     return parser
 
 
@@ -48,7 +53,10 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     started = time.perf_counter()
     say = lambda text: print(f"[{time.perf_counter() - started:6.0f} s] {text}", flush=True)  # noqa: E731
     embedder = load_embedder(getattr(args, "model", None))
-    cases, folds = build_cases(args, embedder, say)
+    multilingual = _multilingual(say)
+    if args.crosslingual_only:
+        return _crosslingual_only(args, embedder, multilingual, say)
+    cases, folds = build_cases(args, embedder, say, multilingual)
     import numpy as np
 
     from index import fit_report, fitting
@@ -74,14 +82,119 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
         report["casual_cross_validated"] = fit_report.figures(*fit_report.of_style(squad_folds, "casual"))
         report["article_cross_validated"] = report["per_fold"].get("article", {})
         report["fold_settings"] = [to_json(f) for f in fits]
+    numbers = to_json(fit)
+    cross_report = None
+    if multilingual is not None:
+        numbers["crosslingual"], cross_report = fit_crosslingual(args, multilingual, say, not args.no_cv)
+        report["crosslingual"] = cross_report
+    else:  # keep the last fit's cross-lingual numbers rather than lose them
+        from index.fitted import fitted
+
+        numbers["crosslingual"] = fitted().get("crosslingual")
     out = args.out or PATH
-    _write_atomically(out, json.dumps(to_json(fit), indent=1) + "\n")
+    _write_atomically(out, json.dumps(numbers, indent=1) + "\n")
     say(f"wrote {out}")
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(render(fit, report))
+    if cross_report:
+        print(render_crosslingual(numbers["crosslingual"], cross_report))
     return 0
+
+
+def _crosslingual_only(args: argparse.Namespace, embedder: Any, multilingual: Any, say) -> int:
+    from index.evaluation import load_squad
+    from index.fitted import PATH, fitted
+
+    if multilingual is None:
+        print("kizuna fit: the multilingual encoder cannot run here; nothing to fit", file=sys.stderr)
+        return 2
+    embed_cached(load_squad(args.squad).documents, embedder, "squad", multilingual)
+    numbers = dict(fitted())
+    numbers["crosslingual"], report = fit_crosslingual(args, multilingual, say, not args.no_cv)
+    out = args.out or PATH
+    _write_atomically(out, json.dumps(numbers, indent=1) + "\n")
+    say(f"wrote {out}")
+    print(render_crosslingual(numbers["crosslingual"], report))
+    return 0
+
+
+def _multilingual(say):
+    from index.multilingual import MultilingualUnavailable, load_multilingual
+
+    try:
+        return load_multilingual()
+    except MultilingualUnavailable as err:
+        say(f"{err}; the cross-lingual numbers are kept from the last fit")
+        return None
+
+
+def fit_crosslingual(args: argparse.Namespace, multilingual: Any, say, cv: bool) -> tuple[dict, dict]:
+    """The numbers of index/crosslingual.py, and their figures in-sample and cross-validated by article."""
+    import numpy as np
+
+    from index import fitting_crosslingual as fc
+    from index.evaluation import casual_gold, gold_rows, load_casual_questions, load_squad
+
+    squad = load_squad(args.squad)
+    corpus = embed_cached(squad.documents, None, "squad", multilingual)
+    asked = load_casual_questions(MULTILINGUAL_TRAIN)
+    vectors = queries_cached([q.question for q in asked], multilingual, "multilingual-train")
+    paths = [d.path for d in squad.documents]
+    topics = sorted({paths.index(q.document) for q in asked if q.document in paths})
+    scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in topics}
+    cases, turn = [], 0
+    for i, q in enumerate(asked):
+        if q.role == "answerable":
+            path, at = casual_gold(squad.documents, q)
+            doc = paths.index(path)
+            gold = gold_rows(corpus, doc, [at])
+            other = topics[(topics.index(doc) + 1) % len(topics)]  # the same question, off the next article's topic
+            title = squad.documents[doc].title
+            for scope, far in ((scopes[doc], scopes[other]), (_window(scopes[doc], gold), _window(scopes[other], gold, scopes[doc]))):
+                cases.append(fc.make_cross_case(q.question, q.language, title, "answerable", corpus, scope, vectors[i], gold))
+                cases.append(fc.make_cross_case(q.question, q.language, title, "off_topic", corpus, far, vectors[i], np.zeros(0, np.int64)))
+        else:
+            doc, turn = topics[turn % len(topics)], turn + 1
+            for scope in (scopes[doc], scopes[doc][: 2 * SMALL_SCOPE + 1]):
+                cases.append(fc.make_cross_case(q.question, q.language, squad.documents[doc].title, "off_topic", corpus, scope, vectors[i], np.zeros(0, np.int64)))
+    fit = fc.fit_crosslingual(cases)
+    report = {"in_sample": fc.figures(cases, *fc.verdicts(fit, cases))}
+    if cv:
+        report["cross_validated"] = fc.cross_validate(cases)
+    say(f"cross-lingual: {len(cases)} cases fitted")
+    return fc.to_json(fit), report
+
+
+# Each training question is asked of its whole article and of a small corpus too: the
+# sentences within this many of the answer (the seed article has 15). A scope's size
+# changes how far the best sentence stands out from the rest, and the bot serves both.
+SMALL_SCOPE = 7
+
+
+def _window(scope, gold, like=None):
+    """``2 * SMALL_SCOPE + 1`` rows of ``scope`` around the gold row (or at its place in ``like``)."""
+    import numpy as np
+
+    where = int(np.searchsorted(like if like is not None else scope, gold[0])) if len(gold) else 0
+    if like is not None:  # the same relative place in another article
+        where = int(where * len(scope) / max(len(like), 1))
+    lo = max(0, min(where - SMALL_SCOPE, len(scope) - (2 * SMALL_SCOPE + 1)))
+    return scope[lo : lo + 2 * SMALL_SCOPE + 1]
+
+
+def render_crosslingual(numbers: dict, report: dict) -> str:
+    lines = [
+        "",
+        f"cross-lingual (Turkish and Japanese training questions): weights {numbers['weights']}, thresholds {numbers['thresholds']}",
+        f"{'figure':36} {'CV':>8} {'in':>6}",
+    ]
+    for key, label in (("p_at_1", "P@1"), ("top_right_kept", "ranked right, given answer/likely"),
+                       ("right_and_not_refused", "right and not refused"), ("answerable_answer", "answerable given answer"),
+                       ("off_topic_not_found", "off-topic given not_found")):
+        lines.append(f"{label:36} {_f(report.get('cross_validated', {}).get(key)):>8} {_f(report['in_sample'].get(key)):>6}")
+    return "\n".join(lines)
 
 
 def _select(outcome: tuple, keep) -> tuple:
@@ -95,7 +208,7 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def build_cases(args: argparse.Namespace, embedder: Any, say) -> tuple[list, list[list[str]]]:
+def build_cases(args: argparse.Namespace, embedder: Any, say, multilingual: Any = None) -> tuple[list, list[list[str]]]:
     """SQuAD questions asked of their own article and of the next one, and the article's set."""
     import numpy as np
 
@@ -104,7 +217,7 @@ def build_cases(args: argparse.Namespace, embedder: Any, say) -> tuple[list, lis
     from index.fitting import make_case
 
     squad = load_squad(args.squad)
-    corpus = embed_cached(squad.documents, embedder, "squad")
+    corpus = embed_cached(squad.documents, embedder, "squad", multilingual)
     say(f"SQuAD: {len(squad.documents)} articles, {len(corpus.sentences)} sentences embedded")
     vectors, tokens = encode_cached([q.question for q in squad.questions], embedder, "squad-questions")
     scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in range(len(squad.documents))}
@@ -119,7 +232,7 @@ def build_cases(args: argparse.Namespace, embedder: Any, say) -> tuple[list, lis
             cases.append(make_case(q.question, titles[q.doc], "off_topic", "squad", corpus, other, vectors[i : i + 1], tokens[i], np.zeros(0, np.int64), decoded))
     cases += casual_cases(squad, corpus, embedder, scopes, decoded)
     documents, _ = load_documents(args.article_seeds)
-    article = embed_cached(documents, embedder, "article")
+    article = embed_cached(documents, embedder, "article", multilingual)
     asked = load_article_questions(args.questions)
     a_vectors, a_tokens = encode_cached([q.question for q in asked], embedder, "article-questions")
     everything = np.arange(len(article.sentences))
@@ -159,11 +272,19 @@ def casual_cases(squad, corpus, embedder: Any, scopes: dict, decoded: dict) -> l
     return cases
 
 
-def embed_cached(documents: list, embedder: Any, name: str):
-    """A corpus of these documents, their vectors kept in ``CACHE`` between runs."""
+_CORPORA: dict = {}  # name -> corpus built in this run, so a second caller shares it
+
+
+def embed_cached(documents: list, embedder: Any, name: str, multilingual: Any = None):
+    """A corpus of these documents, their vectors kept in ``CACHE`` between runs.
+
+    ``embedder`` None: the corpus this run already built under ``name``.
+    """
     from index import store
     from index.corpus import IndexParams, embed_documents
 
+    if embedder is None:
+        return _CORPORA[name]
     folder = CACHE / name
     cached = {}
     manifest = store.read_manifest(folder) if folder.is_dir() else None
@@ -172,11 +293,31 @@ def embed_cached(documents: list, embedder: Any, name: str):
             cached = store.cached_vectors(store.load(folder, manifest))
         except store.CorruptIndex:
             cached = {}
-    corpus, fresh = embed_documents(documents, embedder, IndexParams(), cached)
+        stored = (manifest.get("multilingual") or {}).get("model")
+        if stored != (multilingual.name if multilingual else None):
+            cached = {sha: (*vectors[:3], None) for sha, vectors in cached.items()}
+    corpus, fresh = embed_documents(documents, embedder, IndexParams(), cached, multilingual=multilingual)
     if fresh:
         folder.mkdir(parents=True, exist_ok=True)
-        store.save(corpus, folder, embedder.name)
+        store.save(corpus, folder, embedder.name, multilingual.name if multilingual else None)
+    _CORPORA[name] = corpus
     return corpus
+
+
+def queries_cached(texts: list[str], multilingual: Any, name: str):
+    """The multilingual encoder's question vectors, kept in ``CACHE`` like ``encode_cached``'s."""
+    import hashlib
+
+    import numpy as np
+
+    key = hashlib.sha256("\n".join([multilingual.name, *texts]).encode("utf-8")).hexdigest()[:16]
+    path = CACHE / f"{name}-{key}.npy"
+    if path.is_file():
+        return np.load(path)
+    vectors = multilingual.encode_queries(texts)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
 
 
 def encode_cached(texts: list[str], embedder: Any, name: str):
