@@ -234,8 +234,12 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     return embed
 
 
-def help_text(titles: Iterable[str], questions: Iterable[str] = ()) -> str:
-    """How to ask: the documents by title, and questions about them the engine answers."""
+def help_text(titles: Iterable[str], questions: Iterable[str] = (), multilingual: bool = False) -> str:
+    """How to ask: the documents by title, and questions about them the engine answers.
+
+    ``multilingual``: questions in other languages are answered (the quote stays in the
+    documents' language, and the reply's labels in English).
+    """
     titles = [truncate(escape_document_text(t.rstrip(". ")), 80) for t in list(titles)[:3]]
     examples = [f"• `/ask question: {truncate(q, 120)}`" for q in list(questions)[:3]]
     examples += ["• `/ask question: When did …?`  (dates come back in bold)",
@@ -247,8 +251,10 @@ def help_text(titles: Iterable[str], questions: Iterable[str] = ()) -> str:
         + "**Ways to ask**\n"
         "• `/ask` with your question (1–300 characters); `document:` searches one document only\n"
         "• mention me with a question, or reply to one of my answers\n"
-        "• send me a direct message\n\n"
-        "**Examples**\n" + "\n".join(examples) + "\n\n"
+        "• send me a direct message\n"
+        + ("• ask in your own language (Türkçe, 日本語, Deutsch, …): I quote the source sentence as written\n"
+           if multilingual else "")
+        + "\n**Examples**\n" + "\n".join(examples) + "\n\n"
         "Buttons under an answer show the surrounding context and other passages. "
         "`/sources` lists the documents.",
         DESCRIPTION_LIMIT,

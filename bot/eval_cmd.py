@@ -20,6 +20,9 @@ _REPOSITORY = Path(__file__).resolve().parent.parent  # where an editable instal
 # The held-out casual set and the four SQuAD articles it asks about; never fitted on.
 CASUAL_QUESTIONS = _REPOSITORY / "bench" / "data" / "casual_questions.jsonl"
 CASUAL_ARTICLES = _REPOSITORY / "tests" / "data" / "squad" / "dev-v2.0-4articles.json"
+# Turkish and Japanese questions about the seed article, held out: never fitted on.
+MULTILINGUAL_QUESTIONS = _REPOSITORY / "bench" / "data" / "multilingual_questions.jsonl"
+LANGUAGE_NAMES = {"tr": "Turkish", "ja": "Japanese"}
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -30,6 +33,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--limit", type=int, default=None, metavar="N", help="use only the first N questions of each article (SQuAD)")
     parser.add_argument("--casual", type=Path, default=CASUAL_QUESTIONS, help="the held-out casual question set (JSON lines)")
     parser.add_argument("--no-casual", action="store_true", help="skip the casual held-out block")
+    parser.add_argument("--multilingual", type=Path, default=MULTILINGUAL_QUESTIONS,
+                        help="the held-out questions in other languages about the seed article (JSON lines)")
+    parser.add_argument("--no-multilingual", action="store_true", help="skip the other-languages blocks")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object")
     parser.add_argument("--plot", type=Path, metavar="FILE.png", help="draw confidence histograms with the threshold marked")
     return parser
@@ -80,6 +86,8 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
             from index.evaluation import load_casual_questions
 
             args.casual_set = (load_casual_questions(args.casual), load_squad(CASUAL_ARTICLES))
+        if not getattr(args, "no_multilingual", True):
+            args.multilingual_set = load_article_questions(questions_file(args.multilingual))
     model = _option(args, settings, "model", "model", None)
     embedder = load_embedder(model)
     if args.squad:
@@ -118,7 +126,30 @@ def _articles(args: argparse.Namespace, settings: Any, embedder: Any, questions:
     result.pop("confidences", None)
     if not args.no_casual:
         result["casual"] = _casual(args, embedder)
+    if getattr(args, "multilingual_set", None) is not None:
+        result["languages"] = _languages(args, settings, embedder)
     return result
+
+
+def _languages(args: argparse.Namespace, settings: Any, embedder: Any) -> dict:
+    """The held-out questions in other languages, per language, asked of the seed article."""
+    from index.engine import Engine
+    from index.evaluation import evaluate_articles
+    from index.multilingual import MultilingualUnavailable, load_multilingual
+
+    try:
+        multilingual = load_multilingual()
+    except MultilingualUnavailable as err:
+        return {"skipped": str(err)}
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="kizuna-languages-") as folder:
+        engine = Engine.open(_folders(args, settings)[0], Path(folder) / "index", embedder, multilingual=multilingual)
+        for language in sorted({q.language for q in args.multilingual_set}):
+            asked = [q for q in args.multilingual_set if q.language == language]
+            result = evaluate_articles(engine, asked)
+            result.pop("confidences", None)
+            out[language] = result
+    return out
 
 
 def _casual(args: argparse.Namespace, embedder: Any) -> dict:
@@ -196,7 +227,30 @@ def render_articles(r: dict) -> str:
     lines = [_render_block("article questions", r)]
     if "casual" in r:
         lines.append(_render_block("casual questions (held out: never fitted on)", r["casual"]))
+    languages = r.get("languages", {})
+    if "skipped" in languages:
+        lines.append(f"questions in other languages: skipped, {languages['skipped']}")
+    for language, block in languages.items():
+        if language != "skipped":
+            lines.append(_render_language(language, block))
     return "\n\n".join(lines)
+
+
+def _render_language(language: str, r: dict) -> str:
+    lines = [
+        f"{LANGUAGE_NAMES.get(language, language)} questions about the article (held out: never fitted on): "
+        f"{r['answerable']} answerable, {r['off_topic']} off-topic",
+        f"{'figure':44} {'kizuna':>7}  target",
+        f"  {'top-1 right':42} {_pct(r['top1']):>7}",
+        f"  {'right and not refused':42} {_pct(r['right_and_not_refused']):>7}  >= 90%",
+        f"  {'off-topic given not_found':42} {_pct(r['off_topic_not_found']):>7}  >= 90%",
+        f"  {'answerable given answer (not likely)':42} {_pct(r['answer_share']):>7}",
+    ]
+    if r["misses"]:
+        lines.append("misses:")
+        for m in r["misses"]:
+            lines.append(f"  [{m['why']}] {m['question']!r} -> {m['quote'][:80]!r} ({m['verdict']}, {m['score']:.2f})")
+    return "\n".join(lines)
 
 
 def _render_block(name: str, r: dict) -> str:

@@ -129,3 +129,10 @@ def test_the_terminal_says_the_same_three_things() -> None:
     assert likely.startswith("Probably this, though the match is loose") and QUOTE_1924[:40] in likely
     assert not render_answer(engine.ask("when did relations begin?")).startswith("Probably")
     assert render_answer(engine.ask("What is the capital of France?")).startswith("The documents don't cover that")
+
+
+def test_help_says_other_languages_work_only_when_they_do() -> None:
+    on = embeds.help_text(["The foreign ministers of Turkey and Japan meet."], [], multilingual=True)
+    off = embeds.help_text(["The foreign ministers of Turkey and Japan meet."], [], multilingual=False)
+    assert "Türkçe" in on and "日本語" in on
+    assert "Türkçe" not in off

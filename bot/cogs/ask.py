@@ -227,7 +227,7 @@ class Ask(commands.Cog):
         return embed, view
 
     @app_commands.command(name="ask")
-    @app_commands.describe(question="Your question about the documents (1–300 characters)",
+    @app_commands.describe(question="Your question about the documents, in any language (1–300 characters)",
                            private="Only you see the answer (default: everyone in the channel)",
                            document="Search only this document (start typing its title)")
     async def ask(self, interaction: discord.Interaction,
@@ -308,7 +308,7 @@ class Ask(commands.Cog):
             titles, questions = await asyncio.to_thread(
                 lambda: ([d.title for d in library.documents(scopes)], library.example_questions(scopes, 3)))
             await self._safe_reply(message, embeds.info_embed("Ask me something",
-                                                              embeds.help_text(titles, questions)))
+                                                              embeds.help_text(titles, questions, library.multilingual)))
             return
         wait = self.bot.cooldown.retry_after(message.author.id)
         if wait:

@@ -30,7 +30,7 @@ class Help(commands.Cog):
         titles, questions = await asyncio.to_thread(
             lambda: ([d.title for d in library.documents(scopes)], library.example_questions(scopes, 3)))
         await interaction.edit_original_response(
-            embed=embeds.info_embed("How to ask Kizuna", embeds.help_text(titles, questions)))
+            embed=embeds.info_embed("How to ask Kizuna", embeds.help_text(titles, questions, library.multilingual)))
 
 
 async def setup(bot: "KizunaBot") -> None:
