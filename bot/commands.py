@@ -239,7 +239,7 @@ def _ready(fd: int) -> bool:
 
 def index(args: argparse.Namespace, settings: Settings) -> int:
     # The report below lists the warnings; don't print them twice through the log.
-    logging.getLogger("index.engine").setLevel(logging.ERROR)
+    logging.getLogger("index.keeping").setLevel(logging.ERROR)
     engine = open_engine(settings, progress_bar=True)
     report = engine.last_report
     if args.force:

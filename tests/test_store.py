@@ -228,7 +228,7 @@ def test_a_read_that_fails_once_is_tried_again_before_calling_the_index_corrupt(
 
 
 def test_an_index_replaced_during_every_read_is_given_up_after_a_few_tries(seeds, tmp_path, monkeypatch, caplog):
-    from index import engine as engine_module
+    from index import keeping
 
     idx = tmp_path / "idx"
     corpus = _open(seeds, idx, HashingEmbedder()).corpus
@@ -243,7 +243,7 @@ def test_an_index_replaced_during_every_read_is_given_up_after_a_few_tries(seeds
     monkeypatch.setattr(store, "current_build", replaced_after_each_read)
     with caplog.at_level(logging.WARNING):
         engine = _open(seeds, idx, HashingEmbedder())
-    assert len(saves) == engine_module._LOAD_TRIES and "kept changing" in caplog.text
+    assert len(saves) == keeping._LOAD_TRIES and "kept changing" in caplog.text
     assert engine.last_report.rebuilt
 
 
