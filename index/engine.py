@@ -54,6 +54,8 @@ def clean_question(question: str) -> str:
     return text
 
 
+
+
 def confidence_words(verdict: str, confidence: float) -> str:
     """The verdict and the match probability in words, for people.
 

@@ -1,30 +1,45 @@
 """Keeping an index in service: built from the seeds, saved, loaded and swapped.
 
 ``KeptIndex`` is the half of the Engine that owns its index; the Engine adds answering.
+Several of them, in several processes, may share one index folder: one builds at a
+time, holding the folder's writer lock from the diff against the build on disk to the
+clear-up after its own. index/store.py says why a build still served is never deleted.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import store
+from . import leases, store
 from .answer import BuildReport
 from .corpus import Corpus, IndexParams, Progress, embed_documents
 from .documents import load_documents
 from .embedder import Embedder
 from .errors import IndexBuildError, RebuildInProgress
+from .served import Served, load_current
 
 log = logging.getLogger(__name__)
 
-# Reads of the stored index before giving up on one that another process keeps replacing.
-_LOAD_TRIES = 5
+def _diff(old: Corpus | None, documents) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The paths added, changed and removed going from ``old``'s documents to ``documents``."""
+    old_hashes = {d.path: d.sha256 for d in old.documents} if old is not None else {}
+    new_hashes = {d.path: d.sha256 for d in documents}
+    added = tuple(p for p in new_hashes if p not in old_hashes)
+    changed = tuple(p for p in new_hashes if p in old_hashes and old_hashes[p] != new_hashes[p])
+    removed = tuple(p for p in old_hashes if p not in new_hashes)
+    return added, changed, removed
 
 
 class KeptIndex:
-    """An index folder kept in service from a seeds folder: what answers are read from."""
+    """An index folder kept in service from a seeds folder: what answers are read from.
+
+    Several of these (in several processes) may share one index folder: one builds at a
+    time, under the folder's writer lock, diffing against the build on disk.
+    """
 
     def __init__(self, seeds_dir: Path, index_dir: Path, embedder: Embedder, *, params: IndexParams,
                  max_file_bytes: int, exclude: Sequence[str]) -> None:
@@ -34,10 +49,17 @@ class KeptIndex:
         self.embedder = embedder
         self.params = params
         self.max_file_bytes = max_file_bytes
-        self._corpus: Corpus | None = None
-        self._manifest: dict = {}
-        self._rebuild_lock = threading.Lock()
+        self._served: Served | None = None  # what questions are answered from; swapped whole
+        self._rebuild_lock = threading.Lock()  # one rebuild at a time in this process
+        self._swap_lock = threading.Lock()  # held while the build served may change
         self.last_report: BuildReport | None = None
+
+    def close(self) -> None:
+        """Give back the lease on the build served, so a clear-up may delete it once it is
+        replaced (ending the process does the same). Answers still come from memory."""
+        served = self._served
+        if served is not None:
+            served.release()
 
     # -- building ---------------------------------------------------------------------
 
@@ -49,12 +71,15 @@ class KeptIndex:
         """Bring the index up to date with the seeds folder and swap it in.
 
         Blocking; run it in a thread. Questions keep being answered from the old index
-        until the new one is complete. On failure the old index stays in service.
+        until the new one is complete. On failure the old index stays in service. When
+        another process is building in the same index folder, this waits for it (the
+        stage "waiting") and then builds only what it left to do.
         """
         if not self._rebuild_lock.acquire(blocking=False):
             raise RebuildInProgress("a rebuild is already running")
         try:
-            return self._rebuild(progress, force)
+            with self._swap_lock:
+                return self._rebuild(progress, force)
         except (RebuildInProgress, IndexBuildError):
             raise
         except Exception as err:
@@ -73,59 +98,86 @@ class KeptIndex:
         documents, warnings = load_documents(self.seeds_dir, self.max_file_bytes, self.exclude)
         for warning in warnings:
             log.warning("%s", warning)
-        old = self._corpus if self._corpus is not None else self._load_stored()
-        old_hashes = {d.path: d.sha256 for d in old.documents} if old else {}
-        new_hashes = {d.path: d.sha256 for d in documents}
-        added = tuple(p for p in new_hashes if p not in old_hashes)
-        removed = tuple(p for p in old_hashes if p not in new_hashes)
-        changed = tuple(p for p in new_hashes if p in old_hashes and old_hashes[p] != new_hashes[p])
-        if old is not None and not (added or removed or changed or force):
-            self._corpus = old
-            return self._report(old, (), (), (), 0, started, warnings, rebuilt=False)
-        cache = store.cached_vectors(old) if old is not None and not force else {}
+        looked_at, stored = None, None
+        try:
+            if not force:  # first without the writer lock: the index is usually up to date
+                looked_at, stored = self._stored()
+                if stored is not None and not any(_diff(stored.corpus, documents)) and store.current_build(self.index_dir) == looked_at:
+                    self._install(stored)
+                    return self._report(stored.corpus, (), (), (), 0, started, warnings, rebuilt=False)
+            with contextlib.ExitStack() as locked:
+                with store.storage_errors(self.index_dir):
+                    locked.enter_context(leases.writer(self.index_dir, on_wait=self._waiting(progress)))
+                # Under the lock no one else can change CURRENT: diff against what it names now.
+                if force or store.current_build(self.index_dir) != looked_at:
+                    self._discard(stored)
+                    looked_at, stored = self._stored()
+                return self._build(documents, stored, force, progress, started, warnings)
+        finally:
+            self._discard(stored)
+
+    @staticmethod
+    def _waiting(progress: Progress | None):
+        def waiting() -> None:
+            log.info("another process is building this index; waiting for it to finish")
+            if progress:
+                progress("waiting for another process's build", 0, 0)
+        return waiting
+
+    def _build(self, documents, stored: Served | None, force: bool, progress: Progress | None,
+               started: float, warnings) -> BuildReport:
+        """Under the writer lock: embed what the build in service lacks, save, swap, clear up."""
+        served = self._served
+        base = stored if stored is not None else served
+        added, changed, removed = _diff(base.corpus if base is not None else None, documents)
+        if stored is not None and not (added or changed or removed or force):
+            self._install(stored)
+            return self._report(stored.corpus, (), (), (), 0, started, warnings, rebuilt=False)
+        cache = {}
+        if not force:  # vectors are keyed by content hash: any copy of them is as good
+            for state in (served, stored):
+                if state is not None:
+                    cache.update(store.cached_vectors(state.corpus))
         corpus, fresh = embed_documents(documents, self.embedder, self.params, cache, progress)
         if progress:
             progress("saving", 0, 1)
-        self._manifest = store.save(corpus, self.index_dir, self.embedder.name)
-        self._corpus = corpus  # the swap: one reference assignment
+        with store.storage_errors(self.index_dir):
+            build, manifest = store.write_build(corpus, self.index_dir, self.embedder.name)
+            self._install(Served(corpus, manifest, build, leases.Lease.take(build)))
+            self._discard(stored)
+            store.remove_debris(self.index_dir, keep=build.name)
         log.info("index built: %d documents, %d sentences, %d embedded anew", len(documents), len(corpus.sentences), fresh)
         return self._report(corpus, added, changed, removed, fresh, started, warnings, rebuilt=True)
 
-    def _load_stored(self) -> Corpus | None:
-        """The index on disk if it was built the same way, else None (with a warning).
+    def _stored(self) -> tuple[Path | None, Served | None]:
+        """The build CURRENT names, and its contents when they can serve (this engine's own
+        when it serves that build already). A problem is logged: the caller rebuilds."""
+        served = self._served
+        if served is not None and served.build is not None and store.current_build(self.index_dir) == served.build:
+            return served.build, served
+        loaded = load_current(self.index_dir, self._unusable)
+        if loaded.problem:
+            log.log(loaded.level, "the index in %s: %s; rebuilding it", self.index_dir, loaded.problem)
+        return loaded.build, loaded.served
 
-        Another process may put a new build in service, and delete the old one, while
-        this one reads. So each try reads CURRENT once and uses that build for manifest
-        and data; a failure only means corruption when the same build fails twice.
-        """
-        failed = None
-        for _ in range(_LOAD_TRIES):
-            build = store.current_build(self.index_dir)
-            if build is None:
-                return None
-            try:
-                return self._load_build(build)
-            except store.CorruptIndex as err:
-                if build == failed:
-                    log.warning("the index in %s is corrupt (%s); rebuilding it", self.index_dir, err)
-                    return None
-                log.debug("reading %s failed (%s); reading CURRENT again", build, err)
-                failed = build
-        log.warning("the index in %s kept changing while it was read; rebuilding it", self.index_dir)
-        return None
-
-    def _load_build(self, build: Path) -> Corpus | None:
-        """One build's corpus, or None when it was built with another model or parameters."""
-        manifest = store.build_manifest(build)
+    def _unusable(self, manifest: dict) -> str:
+        """Why a build made another way cannot serve this engine, or "" when it can."""
         if manifest.get("model") != self.embedder.name or manifest.get("dimension") != self.embedder.dimension:
-            log.info("the index was built with %s; rebuilding for %s", manifest.get("model"), self.embedder.name)
-            return None
+            return f"built with {manifest.get('model')} ({manifest.get('dimension')} dimensions), not {self.embedder.name}"
         if manifest.get("params") != self.params.to_dict():
-            log.info("the chunking parameters changed; rebuilding the index")
-            return None
-        corpus = store.load(self.index_dir, manifest, build)
-        self._manifest = manifest
-        return corpus
+            return "built with other chunking parameters"
+        return ""
+
+    def _install(self, state: Served) -> None:
+        """Answer from ``state`` from now on (one reference replaced), then give back the old lease."""
+        old, self._served = self._served, state
+        if old is not None and old is not state and old.lease is not state.lease:
+            old.release()
+
+    def _discard(self, state: Served | None) -> None:
+        """Give back the lease of a build that was read but is not served."""
+        if state is not None and state is not self._served:
+            state.release()
 
     def _report(self, corpus, added, changed, removed, fresh, started, warnings, rebuilt) -> BuildReport:
         return BuildReport(
@@ -146,14 +198,22 @@ class KeptIndex:
     @property
     def ready(self) -> bool:
         """Whether an index is loaded and answering (a first build may still be running)."""
-        return self._corpus is not None
+        return self._served is not None
 
     @property
     def corpus(self) -> Corpus:
-        if self._corpus is None:
+        served = self._served
+        if served is None:
             raise IndexBuildError("the index has not been built")
-        return self._corpus
+        return served.corpus
+
+    @property
+    def build(self) -> Path | None:
+        """The build folder answers come from."""
+        served = self._served
+        return served.build if served is not None else None
 
     @property
     def built_at(self) -> str:
-        return str(self._manifest.get("built_at", ""))
+        served = self._served
+        return str(served.manifest.get("built_at", "")) if served is not None else ""

@@ -16,6 +16,7 @@ import pytest
 from index import Engine, IndexParams
 from index import leases, store
 from index.embedder import HashingEmbedder
+from index.served import load_current
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -130,9 +131,9 @@ def test_crash_while_writing_leaves_the_previous_index_in_service(seeds, tmp_pat
     (tmp_path / "idx" / ".tmp-build-dead").mkdir()
     (tmp_path / "idx" / ".tmp-build-dead" / "sentences.faiss").write_bytes(b"half")
     fresh = HashingEmbedder()
-    engine = Engine(seeds, tmp_path / "idx", fresh)
-    loaded = engine._load_stored()
-    assert loaded is not None and [d.path for d in loaded.documents] == [before["documents"][0]["path"]]
+    loaded = load_current(tmp_path / "idx", lambda manifest: "").served
+    assert loaded is not None and [d.path for d in loaded.corpus.documents] == [before["documents"][0]["path"]]
+    loaded.release()
     engine = _open(seeds, tmp_path / "idx", fresh)
     assert engine.last_report.added == ("sake.txt",)
     assert not (tmp_path / "idx" / ".tmp-build-dead").exists()  # debris removed by the next save
@@ -167,8 +168,9 @@ def test_two_writers_at_once_leave_a_loadable_index(seeds, tmp_path, hashing):
     assert errors == []
     manifest = store.read_manifest(tmp_path / "idx")
     assert store.load(tmp_path / "idx", manifest).sentences == engine.corpus.sentences
-    builds = [p for p in (tmp_path / "idx").iterdir() if p.name.startswith("build-")]
-    assert builds == [store.current_build(tmp_path / "idx")]
+    builds = {p for p in (tmp_path / "idx").iterdir() if p.name.startswith("build-")}
+    # The 14 replaced builds are gone, but for the one the engine still serves.
+    assert builds == {store.current_build(tmp_path / "idx"), engine.build}
 
 
 def _corpus_of_another_process(seeds, tmp_path):
@@ -236,7 +238,7 @@ def test_a_read_that_fails_once_is_tried_again_before_calling_the_index_corrupt(
 
 
 def test_an_index_replaced_during_every_read_is_given_up_after_a_few_tries(seeds, tmp_path, monkeypatch, caplog):
-    from index import keeping
+    from index import served
 
     idx = tmp_path / "idx"
     corpus = _open(seeds, idx, HashingEmbedder()).corpus
@@ -245,14 +247,21 @@ def test_an_index_replaced_during_every_read_is_given_up_after_a_few_tries(seeds
 
     def replaced_after_each_read(index_dir):
         build = read_pointer(index_dir)
-        saves.append(store.save(corpus, idx, HashingEmbedder().name))
+        # Another process saving, as long as it can: once this one holds the writer
+        # lock, no one else can replace CURRENT (and trying would wait for ever).
+        if len(saves) < served.LOAD_TRIES:
+            saves.append(store.save(corpus, idx, HashingEmbedder().name))
         return build
 
     monkeypatch.setattr(store, "current_build", replaced_after_each_read)
+    monkeypatch.setattr(served, "RETRY_PAUSE", 0.0)
+    embedder = HashingEmbedder()
     with caplog.at_level(logging.WARNING):
-        engine = _open(seeds, idx, HashingEmbedder())
-    assert len(saves) == keeping._LOAD_TRIES and "kept changing" in caplog.text
-    assert engine.last_report.rebuilt
+        engine = _open(seeds, idx, embedder)
+    assert len(saves) == served.LOAD_TRIES and "kept changing" in caplog.text
+    # Under the writer lock it read CURRENT again, found it steady, and embedded nothing.
+    assert embedder.calls == 0 and not engine.last_report.rebuilt
+    assert engine.build == read_pointer(idx)
 
 
 def test_a_current_that_is_a_folder_is_refused_before_embedding_and_nothing_is_left(seeds, tmp_path, hashing):
@@ -340,6 +349,7 @@ def test_a_build_removed_before_its_lease_is_taken_is_reported_gone(seeds, tmp_p
 def test_a_killed_process_leaves_no_lease_behind(seeds, tmp_path, hashing):
     idx = tmp_path / "idx"
     engine = _open(seeds, idx, hashing)
+    engine.close()
     first = store.current_build(idx)
     holder = subprocess.Popen(
         [sys.executable, "-c", ("import sys; from index import leases; from pathlib import Path; "
@@ -365,6 +375,7 @@ def test_collect_leaves_everything_to_a_writer_at_work(seeds, tmp_path, hashing)
 
     idx = tmp_path / "idx"
     engine = _open(seeds, idx, hashing)
+    engine.close()
     first = store.current_build(idx)
     with leases.writer(idx):
         _, _ = store.write_build(engine.corpus, idx, hashing.name)  # in service, not cleared up yet
