@@ -15,7 +15,7 @@ from .corpus import Corpus, IndexParams, Progress
 from .embedder import Embedder
 from .errors import InvalidQuestion, UnknownDocument
 from .examples import candidate_questions
-from .keeping import KeptIndex
+from .keeping import FOLLOW_EVERY, KeptIndex
 from .lexical import stems
 from .ranking import LIKELY, NOT_FOUND, Calibration, Ranking, Weights, rank
 
@@ -73,8 +73,8 @@ def confidence_words(verdict: str, confidence: float) -> str:
 class Engine(KeptIndex):
     """Loads or builds the index, answers questions, and rebuilds without downtime.
 
-    Keeping the index (building, loading, swapping) is ``KeptIndex``'s part; answering
-    from it is this class's.
+    Keeping the index (building, loading, swapping, following other processes that
+    share its folder) is ``KeptIndex``'s part; answering from it is this class's.
     """
 
     def __init__(
@@ -88,9 +88,10 @@ class Engine(KeptIndex):
         weights: Weights = Weights(),
         calibration: Calibration = Calibration(),
         exclude: Sequence[str] = (),
+        follow_every: float = FOLLOW_EVERY,
     ) -> None:
         super().__init__(seeds_dir, index_dir, embedder, params=params, max_file_bytes=max_file_bytes,
-                         exclude=exclude)
+                         exclude=exclude, follow_every=follow_every)
         self.weights = weights
         self.calibration = calibration
         self._examples: tuple[Corpus | None, list[str]] = (None, [])
@@ -153,6 +154,7 @@ class Engine(KeptIndex):
 
     def ask_many(self, questions: Sequence[tuple[str, str | None]], *, k: int = 3) -> list[Answer]:
         """Answer several questions with one model call; results in the same order."""
+        self._follow()
         corpus = self.corpus  # one snapshot for the whole batch, whatever a rebuild does
         cleaned = [clean_question(q) for q, _ in questions]
         scopes = [self._scope(corpus, doc) for _, doc in questions]

@@ -1,9 +1,11 @@
-"""Keeping an index in service: built from the seeds, saved, loaded and swapped.
+"""Keeping an index in service: built from the seeds, saved, loaded, swapped and followed.
 
 ``KeptIndex`` is the half of the Engine that owns its index; the Engine adds answering.
 Several of them, in several processes, may share one index folder: one builds at a
 time, holding the folder's writer lock from the diff against the build on disk to the
-clear-up after its own. index/store.py says why a build still served is never deleted.
+clear-up after its own; the others follow ``CURRENT`` to each new build within
+``follow_every`` seconds of a question (or when ``refresh`` is called), reading files
+and never the model. index/store.py says why a build still served is never deleted.
 """
 from __future__ import annotations
 
@@ -24,6 +26,11 @@ from .served import Served, load_current
 
 log = logging.getLogger(__name__)
 
+# Seconds between two looks, when questions are asked, at whether another process has
+# put a new build in service (a look is one read of a small file).
+FOLLOW_EVERY = 2.0
+
+
 def _diff(old: Corpus | None, documents) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """The paths added, changed and removed going from ``old``'s documents to ``documents``."""
     old_hashes = {d.path: d.sha256 for d in old.documents} if old is not None else {}
@@ -38,20 +45,24 @@ class KeptIndex:
     """An index folder kept in service from a seeds folder: what answers are read from.
 
     Several of these (in several processes) may share one index folder: one builds at a
-    time, under the folder's writer lock, diffing against the build on disk.
+    time, under the folder's writer lock, and the others follow ``CURRENT`` to the new
+    build within ``follow_every`` seconds of a question, or when ``refresh`` is called.
     """
 
     def __init__(self, seeds_dir: Path, index_dir: Path, embedder: Embedder, *, params: IndexParams,
-                 max_file_bytes: int, exclude: Sequence[str]) -> None:
+                 max_file_bytes: int, exclude: Sequence[str], follow_every: float) -> None:
         self.seeds_dir = Path(seeds_dir)
         self.exclude = tuple(exclude)  # folders directly under seeds_dir that are not this corpus
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.params = params
         self.max_file_bytes = max_file_bytes
+        self.follow_every = follow_every
         self._served: Served | None = None  # what questions are answered from; swapped whole
         self._rebuild_lock = threading.Lock()  # one rebuild at a time in this process
-        self._swap_lock = threading.Lock()  # held while the build served may change
+        self._swap_lock = threading.Lock()  # held by a rebuild or a refresh: they never overlap
+        self._looked = 0.0  # when a question last looked at CURRENT (time.monotonic)
+        self._warned: Path | None = None  # the last build a refresh could not use, logged once
         self.last_report: BuildReport | None = None
 
     def close(self) -> None:
@@ -178,6 +189,59 @@ class KeptIndex:
         """Give back the lease of a build that was read but is not served."""
         if state is not None and state is not self._served:
             state.release()
+
+    # -- following other processes ------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Serve the build another process put in service, if ``CURRENT`` names a new one.
+
+        Reads files, never the model. Questions are answered from the old build while
+        the new one loads; then one reference changes, the old build's lease is given
+        back and, if no process serves it any more, it is deleted. Does nothing while
+        this engine rebuilds (its own build comes next) or refreshes already. True when
+        it changed builds.
+        """
+        if self._served is None or not self._swap_lock.acquire(blocking=False):
+            return False
+        try:
+            served = self._served
+            if store.current_build(self.index_dir) in (None, served.build):
+                return False
+            loaded = load_current(self.index_dir, self._unusable)
+            if loaded.served is None or loaded.build == served.build:
+                self._discard(loaded.served)
+                if loaded.problem and loaded.build != self._warned:
+                    self._warned = loaded.build
+                    log.log(loaded.level, "the index in %s: %s; still answering from %s", self.index_dir,
+                            loaded.problem, served.build.name if served.build else "memory")
+                return False
+            self._install(loaded.served)
+        finally:
+            self._swap_lock.release()
+        log.info("now answering from %s (put in service in %s by another process)", loaded.build.name, self.index_dir)
+        try:
+            store.collect(self.index_dir)
+        except OSError as err:
+            log.debug("clearing up %s failed: %s", self.index_dir, err)
+        return True
+
+    def _follow(self) -> None:
+        """At most every ``follow_every`` seconds, a look at CURRENT; a new build is loaded
+        in a thread of its own, so this question is answered at once from the old one."""
+        now = time.monotonic()
+        if now - self._looked < self.follow_every:
+            return
+        self._looked = now
+        served = self._served
+        if served is None or self._swap_lock.locked() or store.current_build(self.index_dir) in (None, served.build):
+            return
+        threading.Thread(target=self._refresh_quietly, name="kizuna-follow", daemon=True).start()
+
+    def _refresh_quietly(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # a thread of its own: nobody else would see it
+            log.exception("following the index in %s failed", self.index_dir)
 
     def _report(self, corpus, added, changed, removed, fresh, started, warnings, rebuilt) -> BuildReport:
         return BuildReport(

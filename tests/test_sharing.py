@@ -13,6 +13,7 @@ import time
 import pytest
 
 from index import Engine, store
+from index import served as served_module
 from index.embedder import HashingEmbedder
 
 SAKE = "Sake is brewed from polished rice. Koji mould starts the brewing."
@@ -103,6 +104,46 @@ def test_a_builder_diffs_against_the_build_in_service_not_its_own_memory(seeds, 
     assert sorted(d.path for d in stale.documents()) == ["sake.txt", "tea.md", "turkey-japan-foreign-ministers-2022-01-09.txt"]
 
 
+def test_an_engine_follows_a_build_another_put_in_service_without_embedding(seeds, tmp_path):
+    idx = tmp_path / "idx"
+    follower = Engine.open(seeds, idx, RecordingEmbedder(), follow_every=0.1)
+    builder = Engine.open(seeds, idx, RecordingEmbedder())
+    old, built = follower.build, len(follower.embedder.texts)
+    _write(seeds, "sake.txt", SAKE)
+    builder.rebuild()
+    assert old.is_dir()  # the follower still serves it: the builder's clear-up left it
+    asked = 0
+    deadline = time.monotonic() + 5
+    while follower.build != builder.build and time.monotonic() < deadline:
+        follower.ask("what is sake brewed from")  # answered at once, from whichever build is in service
+        asked += 1
+        time.sleep(0.05)
+    assert follower.build == builder.build  # within a few tenths of a second
+    assert follower.ask("what is sake brewed from").passage.document == "sake.txt"
+    assert len(follower.embedder.texts) - built == asked + 1  # the questions alone: nothing re-embedded
+    assert _wait_until(lambda: not old.exists())  # its last reader moved on: cleared up
+
+
+def test_refresh_is_a_cheap_no_op_until_current_changes(seeds, tmp_path, monkeypatch):
+    idx = tmp_path / "idx"
+    engine = Engine.open(seeds, idx, HashingEmbedder())
+    loads = []
+    monkeypatch.setattr(served_module, "_load", lambda *a: loads.append(a))
+    assert engine.refresh() is False and loads == []  # read CURRENT, saw its own build, done
+
+
+def test_a_build_made_with_another_model_is_not_followed(seeds, tmp_path, caplog):
+    idx = tmp_path / "idx"
+    engine = Engine.open(seeds, idx, HashingEmbedder())
+    old = engine.build
+    Engine.open(seeds, idx, HashingEmbedder(name="test/other-model"))
+    with caplog.at_level(logging.INFO):
+        assert engine.refresh() is False and engine.refresh() is False
+    assert engine.build == old and old.is_dir()
+    assert caplog.text.count("built with test/other-model") == 1  # said once, not every look
+    assert engine.ask("when did diplomatic relations begin").passage is not None
+
+
 def test_a_half_written_current_is_read_again_not_rebuilt(seeds, tmp_path, caplog):
     idx = tmp_path / "idx"
     Engine.open(seeds, idx, HashingEmbedder()).close()
@@ -133,6 +174,20 @@ def test_a_current_naming_a_build_not_there_yet_is_waited_for(seeds, tmp_path, c
         engine = Engine.open(seeds, idx, embedder)
     timer.join()
     assert embedder.calls == 0 and engine.build.name == "build-copied-later" and not _warnings(caplog)
+
+
+def test_a_half_seen_current_never_disturbs_an_engine_that_follows(seeds, tmp_path, monkeypatch, caplog):
+    idx = tmp_path / "idx"
+    engine = Engine.open(seeds, idx, HashingEmbedder(), follow_every=0.0)
+    served = engine.build
+    monkeypatch.setattr(served_module, "RETRY_PAUSE", 0.0)
+    with caplog.at_level(logging.WARNING):
+        (idx / store.POINTER).write_text("", encoding="utf-8")
+        assert engine.refresh() is False
+        (idx / store.POINTER).write_text("build-not-there\n", encoding="utf-8")
+        assert engine.refresh() is False
+        assert engine.ask("when did diplomatic relations begin").passage is not None
+    assert engine.build == served and served.is_dir() and "corrupt" not in caplog.text
 
 
 def test_a_corrupt_current_build_is_still_called_corrupt(seeds, tmp_path, caplog):
