@@ -49,6 +49,7 @@ def open_engine(settings: Settings, *, progress_bar: bool = False) -> Engine:
             embedder,
             progress=bar,
             max_file_bytes=int(settings.max_file_mb * 1_000_000),
+            follow_every=settings.follow_seconds,  # other processes may rebuild the same index
             exclude=(SERVERS,),  # the servers' own documents are theirs, not the shared corpus
         )
     finally:
