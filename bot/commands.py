@@ -70,6 +70,9 @@ class _ProgressBar:
         self.started: float | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage.startswith("waiting"):  # another process (a bot, say) is building this index
+            print(f"{stage}…", file=self.stream, flush=True)
+            return
         if stage != "embedding":
             return
         if self.started is None:
