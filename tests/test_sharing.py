@@ -2,6 +2,7 @@
 
 Two Engine objects on the same folders stand for two processes: locks and leases are
 per open file, so they exclude each other within one process as across processes.
+tests/test_two_processes.py does the same with real processes.
 """
 from __future__ import annotations
 
