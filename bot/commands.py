@@ -51,6 +51,7 @@ def open_engine(settings: Settings, *, progress_bar: bool = False) -> Engine:
             multilingual=multilingual,
             progress=bar,
             max_file_bytes=int(settings.max_file_mb * 1_000_000),
+            follow_every=settings.follow_seconds,  # other processes may rebuild the same index
             exclude=(SERVERS,),  # the servers' own documents are theirs, not the shared corpus
         )
     finally:
@@ -92,6 +93,9 @@ class _ProgressBar:
         self.started: float | None = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage.startswith("waiting"):  # another process (a bot, say) is building this index
+            print(f"{stage}…", file=self.stream, flush=True)
+            return
         if stage != "embedding":
             return
         if self.started is None:
@@ -262,7 +266,7 @@ def _ready(fd: int) -> bool:
 
 def index(args: argparse.Namespace, settings: Settings) -> int:
     # The report below lists the warnings; don't print them twice through the log.
-    logging.getLogger("index.engine").setLevel(logging.ERROR)
+    logging.getLogger("index.keeping").setLevel(logging.ERROR)
     engine = open_engine(settings, progress_bar=True)
     report = engine.last_report
     if args.force:

@@ -129,9 +129,18 @@ class Asker:
 
 
 class KizunaBot(commands.AutoShardedBot):
-    """The bot: holds the settings, the library of corpora, the shared cooldown and the asker."""
+    """The bot: holds the settings, the library of corpora, the shared cooldown and the asker.
+
+    One process runs every shard Discord advises, unless the settings give a shard count
+    (and this process's shards): then several processes share the servers between them,
+    and the index folder, each following the builds the others put in service.
+    """
 
     def __init__(self, settings: Settings, library: Any, **kwargs: Any) -> None:
+        if settings.shard_count is not None:
+            kwargs.setdefault("shard_count", settings.shard_count)
+            if settings.shard_ids is not None:
+                kwargs.setdefault("shard_ids", list(settings.shard_ids))
         intents = discord.Intents.none()
         intents.guilds = True
         intents.guild_messages = True
@@ -157,6 +166,7 @@ class KizunaBot(commands.AutoShardedBot):
         self.failed_cogs: dict[str, BaseException] = {}
         self.synced: list[app_commands.AppCommand] = []
         self.tree.on_error = self.on_app_command_error
+        self._follower: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         for name in COGS:
@@ -165,10 +175,47 @@ class KizunaBot(commands.AutoShardedBot):
             except Exception as exc:  # one broken feature must not take the others down
                 self.failed_cogs[name] = exc
                 log.error("Cog %s failed to load; starting without it", name, exc_info=exc)
+        self._follower = asyncio.create_task(self._follow_index(), name="kizuna-follow-index")
         await self.sync_commands()
 
+    async def close(self) -> None:
+        if self._follower is not None:
+            self._follower.cancel()
+            await asyncio.gather(self._follower, return_exceptions=True)
+        await super().close()
+
+    async def _follow_index(self) -> None:
+        """Every few seconds, serve the builds other processes put in service (``Library.refresh``).
+
+        Questions look for themselves; this also moves a quiet process on, so the old
+        build it served can be cleared up. Loading runs in a thread; questions meanwhile
+        are answered from the old build.
+        """
+        while True:
+            await asyncio.sleep(self.settings.follow_seconds)
+            try:
+                changed = await asyncio.to_thread(self.library.refresh)
+            except Exception:  # keep following; the next look may do better
+                log.exception("Following the index folder failed")
+                continue
+            if changed:
+                log.info("Now answering from the builds another process made for: %s", ", ".join(changed))
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process syncs slash commands: the one running shard 0 (or every shard)."""
+        return self.shard_ids is None or 0 in self.shard_ids
+
     async def sync_commands(self) -> None:
-        """Sync instantly to the test server when one is set, else globally (slow to appear)."""
+        """Sync instantly to the test server when one is set, else globally (slow to appear).
+
+        With several processes, only the one running shard 0 syncs: the commands are the
+        application's, the same for every shard, and Discord limits how often they change.
+        """
+        if not self.syncs_commands:
+            log.info("Slash commands are synced by the process running shard 0; this one runs shards %s",
+                     ", ".join(map(str, self.shard_ids or ())))
+            return
         try:
             if self.settings.guild_id:
                 guild = discord.Object(id=self.settings.guild_id)

@@ -49,6 +49,9 @@ async def run_bot(settings: Settings, engine: Any, *,
     if not token:
         return _fail(NO_TOKEN)
     bot = create_bot(settings, engine, connector=connector)
+    if settings.shard_count is not None:
+        shards = settings.shard_ids if settings.shard_ids is not None else range(settings.shard_count)
+        log.info("Running shards %s of %d", ", ".join(map(str, shards)), settings.shard_count)
     loop = asyncio.get_running_loop()
     # A service manager (systemd, Docker) stops the bot with SIGTERM: close the gateway
     # properly, so Discord shows it offline at once instead of after a missed heartbeat.

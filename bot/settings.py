@@ -59,6 +59,39 @@ def _ids(env: dict[str, str], name: str) -> frozenset[int]:
     return frozenset(ids)
 
 
+def _shard_ids(env: dict[str, str], count: int | None) -> tuple[int, ...] | None:
+    """The shards this process runs, from KIZUNA_SHARD_IDS ("0,1", "0-3", "0-3,8"), checked against the count."""
+    raw = env.get("KIZUNA_SHARD_IDS", "").strip()
+    if not raw:
+        return None
+    if count is None:
+        raise SettingsError("KIZUNA_SHARD_IDS needs KIZUNA_SHARD_COUNT as well: the number of shards "
+                            "that all the bot's processes run together")
+    ids: list[int] = []
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        low, dash, high = part.partition("-")
+        if not low.strip().isdigit() or (dash and not high.strip().isdigit()):
+            raise SettingsError(f"KIZUNA_SHARD_IDS must list shard numbers like 0,1 or 0-3, not {part!r}")
+        first, last = int(low), int(high) if dash else int(low)
+        if last < first:
+            raise SettingsError(f"KIZUNA_SHARD_IDS: a range goes upwards ({last}-{first}), not {part!r}")
+        ids += range(first, last + 1)
+    seen: set[int] = set()
+    for shard in ids:
+        if shard >= count:
+            raise SettingsError(f"KIZUNA_SHARD_IDS has shard {shard}, but with KIZUNA_SHARD_COUNT={count} "
+                                f"shards are numbered 0 to {count - 1}")
+        if shard in seen:
+            raise SettingsError(f"KIZUNA_SHARD_IDS names shard {shard} twice")
+        seen.add(shard)
+    if not ids:
+        raise SettingsError(f"KIZUNA_SHARD_IDS names no shard: list shard numbers like 0,1 or 0-3, not {raw!r}")
+    return tuple(sorted(ids))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, typed. Built once by ``Settings.from_env``."""
@@ -82,6 +115,9 @@ class Settings:
     # Questions in other languages through multilingual-e5 (the [multilingual] extra):
     # "auto" uses it when installed and runnable here, "on" warns when it is not, "off".
     multilingual: str = "auto"
+    shard_count: int | None = None  # shards of all the bot's processes together; None: Discord's advice
+    shard_ids: tuple[int, ...] | None = None  # the shards this process runs; None: all of them
+    follow_seconds: float = 2.0  # how often a process looks for a build another one put in service
 
     @property
     def upload_limit_bytes(self) -> int:
@@ -96,6 +132,7 @@ class Settings:
         if guild and not guild.isdigit():
             raise SettingsError(f"DISCORD_GUILD_ID must be a numeric server ID, not {guild!r}")
         level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+        shard_count = _number(env, "KIZUNA_SHARD_COUNT", None, 1, 100_000)
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise SettingsError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
         return cls(
@@ -117,4 +154,7 @@ class Settings:
             max_queued=_number(env, "KIZUNA_MAX_QUEUED", 200, 1, 1_000_000),
             multilingual=_choice(env, "KIZUNA_MULTILINGUAL", "auto", {"auto": "auto", "on": "on", "off": "off",
                                  "1": "on", "true": "on", "yes": "on", "0": "off", "false": "off", "no": "off"}),
+            shard_count=shard_count,
+            shard_ids=_shard_ids(env, shard_count),
+            follow_seconds=_number(env, "KIZUNA_FOLLOW_SECONDS", 2.0, 0.1, 3600.0, float),
         )

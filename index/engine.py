@@ -3,23 +3,20 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
 import unicodedata
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from . import store
-from .answer import Answer, BuildReport, DocumentInfo, Passage
+from .answer import Answer, DocumentInfo, Passage
 from .answer_types import highlight
-from .corpus import Corpus, IndexParams, Progress, embed_documents
+from .corpus import Corpus, IndexParams, Progress
 from .crosslingual import rank_crosslingual
-from .documents import load_documents
 from .embedder import Embedder
-from .errors import IndexBuildError, InvalidQuestion, RebuildInProgress, UnknownDocument
+from .errors import InvalidQuestion, UnknownDocument
 from .examples import candidate_questions
+from .keeping import FOLLOW_EVERY, KeptIndex
 from .language import ENGLISH, language_of
 from .lexical import stems
 from .ranking import LIKELY, NOT_FOUND, Calibration, Ranking, Weights, rank
@@ -28,8 +25,6 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1000
 _CONTEXT_SENTENCES = 2
-# Reads of the stored index before giving up on one that another process keeps replacing.
-_LOAD_TRIES = 5
 # Discord's raw mention syntax: users <@123> and <@!123>, roles <@&123>, channels <#123>.
 _MENTION = re.compile(r"<(?:@[!&]?|#)\d+>")
 
@@ -61,6 +56,8 @@ def clean_question(question: str) -> str:
     return text
 
 
+
+
 def confidence_words(verdict: str, confidence: float) -> str:
     """The verdict and the match probability in words, for people.
 
@@ -75,8 +72,12 @@ def confidence_words(verdict: str, confidence: float) -> str:
     return "high" if confidence >= 0.5 else "medium"
 
 
-class Engine:
-    """Loads or builds the index, answers questions, and rebuilds without downtime."""
+class Engine(KeptIndex):
+    """Loads or builds the index, answers questions, and rebuilds without downtime.
+
+    Keeping the index (building, loading, swapping, following other processes that
+    share its folder) is ``KeptIndex``'s part; answering from it is this class's.
+    """
 
     def __init__(
         self,
@@ -89,22 +90,13 @@ class Engine:
         weights: Weights = Weights(),
         calibration: Calibration = Calibration(),
         exclude: Sequence[str] = (),
+        follow_every: float = FOLLOW_EVERY,
         multilingual: Embedder | None = None,
     ) -> None:
-        self.seeds_dir = Path(seeds_dir)
-        self.exclude = tuple(exclude)  # folders directly under seeds_dir that are not this corpus
-        self.index_dir = Path(index_dir)
-        self.embedder = embedder
-        self.params = params
-        self.max_file_bytes = max_file_bytes
+        super().__init__(seeds_dir, index_dir, embedder, params=params, max_file_bytes=max_file_bytes,
+                         exclude=exclude, follow_every=follow_every, multilingual=multilingual)
         self.weights = weights
         self.calibration = calibration
-        # The second encoder, for questions in other languages (index.multilingual); None: off.
-        self.multilingual = multilingual
-        self._corpus: Corpus | None = None
-        self._manifest: dict = {}
-        self._rebuild_lock = threading.Lock()
-        self.last_report: BuildReport | None = None
         self._examples: tuple[Corpus | None, list[str]] = (None, [])
         self._documents: tuple[Corpus | None, list[DocumentInfo]] = (None, [])
 
@@ -115,136 +107,11 @@ class Engine:
         engine.last_report = engine.rebuild(progress=progress)
         return engine
 
-    # -- building ---------------------------------------------------------------------
-
-    @property
-    def rebuilding(self) -> bool:
-        return self._rebuild_lock.locked()
-
-    def rebuild(self, progress: Progress | None = None, *, force: bool = False) -> BuildReport:
-        """Bring the index up to date with the seeds folder and swap it in.
-
-        Blocking; run it in a thread. Questions keep being answered from the old index
-        until the new one is complete. On failure the old index stays in service.
-        """
-        if not self._rebuild_lock.acquire(blocking=False):
-            raise RebuildInProgress("a rebuild is already running")
-        try:
-            return self._rebuild(progress, force)
-        except (RebuildInProgress, IndexBuildError):
-            raise
-        except Exception as err:
-            log.exception("rebuilding the index from %s failed", self.seeds_dir)
-            raise IndexBuildError(f"{type(err).__name__}: {err}") from err
-        finally:
-            self._rebuild_lock.release()
-
-    def _rebuild(self, progress: Progress | None, force: bool) -> BuildReport:
-        started = time.perf_counter()
-        if progress:
-            progress("reading", 0, 1)
-        if not self.seeds_dir.is_dir():
-            raise IndexBuildError(f"the seeds folder {self.seeds_dir} does not exist")
-        store.check_index_dir(self.index_dir)  # before minutes of embedding, not after
-        documents, warnings = load_documents(self.seeds_dir, self.max_file_bytes, self.exclude)
-        for warning in warnings:
-            log.warning("%s", warning)
-        old = self._corpus if self._corpus is not None else self._load_stored()
-        old_hashes = {d.path: d.sha256 for d in old.documents} if old else {}
-        new_hashes = {d.path: d.sha256 for d in documents}
-        added = tuple(p for p in new_hashes if p not in old_hashes)
-        removed = tuple(p for p in old_hashes if p not in new_hashes)
-        changed = tuple(p for p in new_hashes if p in old_hashes and old_hashes[p] != new_hashes[p])
-        # Multilingual answers switched on or off, or another encoder: only its vectors change.
-        switched = old is not None and (self._manifest.get("multilingual") or {}).get("model") != self._multilingual_name
-        if old is not None and not (added or removed or changed or force or switched):
-            self._corpus = old
-            return self._report(old, (), (), (), 0, started, warnings, rebuilt=False)
-        cache = store.cached_vectors(old) if old is not None and not force else {}
-        if switched:
-            cache = {sha: (*vectors[:3], None) for sha, vectors in cache.items()}
-        corpus, fresh = embed_documents(documents, self.embedder, self.params, cache, progress, self.multilingual)
-        if progress:
-            progress("saving", 0, 1)
-        self._manifest = store.save(corpus, self.index_dir, self.embedder.name, self._multilingual_name)
-        self._corpus = corpus  # the swap: one reference assignment
-        log.info("index built: %d documents, %d sentences, %d embedded anew", len(documents), len(corpus.sentences), fresh)
-        return self._report(corpus, added, changed, removed, fresh, started, warnings, rebuilt=True)
-
-    @property
-    def _multilingual_name(self) -> str | None:
-        return self.multilingual.name if self.multilingual is not None else None
-
-    def _load_stored(self) -> Corpus | None:
-        """The index on disk if it was built the same way, else None (with a warning).
-
-        Another process may put a new build in service, and delete the old one, while
-        this one reads. So each try reads CURRENT once and uses that build for manifest
-        and data; a failure only means corruption when the same build fails twice.
-        """
-        failed = None
-        for _ in range(_LOAD_TRIES):
-            build = store.current_build(self.index_dir)
-            if build is None:
-                return None
-            try:
-                return self._load_build(build)
-            except store.CorruptIndex as err:
-                if build == failed:
-                    log.warning("the index in %s is corrupt (%s); rebuilding it", self.index_dir, err)
-                    return None
-                log.debug("reading %s failed (%s); reading CURRENT again", build, err)
-                failed = build
-        log.warning("the index in %s kept changing while it was read; rebuilding it", self.index_dir)
-        return None
-
-    def _load_build(self, build: Path) -> Corpus | None:
-        """One build's corpus, or None when it was built with another model or parameters."""
-        manifest = store.build_manifest(build)
-        if manifest.get("model") != self.embedder.name or manifest.get("dimension") != self.embedder.dimension:
-            log.info("the index was built with %s; rebuilding for %s", manifest.get("model"), self.embedder.name)
-            return None
-        if manifest.get("params") != self.params.to_dict():
-            log.info("the chunking parameters changed; rebuilding the index")
-            return None
-        corpus = store.load(self.index_dir, manifest, build)
-        self._manifest = manifest
-        return corpus
-
-    def _report(self, corpus, added, changed, removed, fresh, started, warnings, rebuilt) -> BuildReport:
-        return BuildReport(
-            documents=len(corpus.documents),
-            sentences=len(corpus.sentences),
-            chunks=len(corpus.chunk_vectors),
-            added=tuple(added),
-            changed=tuple(changed),
-            removed=tuple(removed),
-            reembedded=fresh,
-            seconds=time.perf_counter() - started,
-            warnings=tuple(warnings),
-            rebuilt=rebuilt,
-        )
-
     # -- describing ---------------------------------------------------------------------
-
-    @property
-    def ready(self) -> bool:
-        """Whether an index is loaded and answering (a first build may still be running)."""
-        return self._corpus is not None
-
-    @property
-    def corpus(self) -> Corpus:
-        if self._corpus is None:
-            raise IndexBuildError("the index has not been built")
-        return self._corpus
 
     @property
     def model_name(self) -> str:
         return self.embedder.name
-
-    @property
-    def built_at(self) -> str:
-        return str(self._manifest.get("built_at", ""))
 
     @property
     def sentence_count(self) -> int:
@@ -290,6 +157,7 @@ class Engine:
 
     def ask_many(self, questions: Sequence[tuple[str, str | None]], *, k: int = 3) -> list[Answer]:
         """Answer several questions with one model call; results in the same order."""
+        self._follow()
         corpus = self.corpus  # one snapshot for the whole batch, whatever a rebuild does
         cleaned = [clean_question(q) for q, _ in questions]
         scopes = [self._scope(corpus, doc) for _, doc in questions]

@@ -91,7 +91,8 @@ class Library:
     def _server_engine(self, folder: Path, index: Path) -> Engine:
         s = self.shared
         return Engine(folder, index, s.embedder, params=s.params, max_file_bytes=s.max_file_bytes,
-                      weights=s.weights, calibration=s.calibration, multilingual=getattr(s, "multilingual", None))
+                      weights=s.weights, calibration=s.calibration, follow_every=s.follow_every,
+                      multilingual=getattr(s, "multilingual", None))
 
     def engine(self, scope: str) -> Any | None:
         """The scope's engine (created, not yet loaded, on first use), or None when it has no folder."""
@@ -150,6 +151,21 @@ class Library:
             raise NoSuchScope("this server has no documents of its own yet")
         with self._lock_of(self._build_locks, scope):
             return engine.rebuild(progress, force=force)
+
+    def refresh(self) -> list[str]:
+        """Each loaded corpus follows its index folder to the build another process put in
+        service (``Engine.refresh``); returns the scopes that changed. Blocking: it reads
+        files (never the model), so run it in a thread. Questions do the same by
+        themselves every few seconds; this is for a process that is asked nothing.
+        """
+        with self._lock:
+            engines = list(self._engines.items())
+        changed = []
+        for scope, engine in engines:
+            refresh = getattr(engine, "refresh", None)  # an engine that shares no folder has none
+            if refresh is not None and refresh():
+                changed.append(scope)
+        return changed
 
     # -- describing -----------------------------------------------------------------------
 

@@ -3,19 +3,37 @@
 Layout of ``index_dir``::
 
     CURRENT                 name of the build folder in service (replaced atomically)
+    .lock                   the writer lock: one process builds at a time
     build-<time>-<id>/      manifest.json, documents.json, sentences.faiss, chunks.faiss,
                             bm25-sentences/, bm25-chunks/, and, when the model gives
                             token vectors, tokens.npy (int8), token-scales.npy,
                             token-ids.npy, token-offsets.npy; with multilingual
-                            answers on, multilingual.faiss (multilingual-e5 vectors)
+                            answers on, multilingual.faiss (multilingual-e5 vectors);
+                            and .readers, the lock file of the processes serving it
+                            (not in the manifest)
 
 A build is written into a fresh folder and fsynced; only then does ``CURRENT`` change,
-with ``os.replace``. A crash at any point leaves the previous build in service, and a
-folder that ``CURRENT`` does not name is debris, removed by the next successful save.
+with ``os.replace``. A crash at any point leaves the previous build in service.
+
+Several processes may share one index folder (a bot run as several shard processes):
+
+- Writing (diffing against the build in service, embedding, saving, clearing up) is
+  done holding ``.lock`` (``writer``), so two builders never overlap and a builder's
+  view of ``CURRENT`` cannot change under it.
+- A process serving a build holds a shared ``flock`` on that build's ``.readers``
+  (a ``leases.Lease``) for as long as it serves it, taken *before* reading the build.
+- **The rule:** a folder ``build-*`` that ``CURRENT`` does not name is removed only by
+  a process holding the writer lock, and only after taking an exclusive, non-blocking
+  lock on its ``.readers``: a build some process still serves is never deleted. It
+  goes at the next clear-up after its last reader moves on (``collect``).
+- Temporary folders and pointer files (``.tmp-build-*``, ``.CURRENT.*``) are a dead
+  writer's, since only the lock holder writes them: they go at the next clear-up.
+
+flock is local to one machine's kernel; on a network file system it may be emulated
+or not honoured at all (see the README on running on several machines).
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -23,12 +41,12 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Iterator
 
 import faiss
 import numpy as np
@@ -36,6 +54,7 @@ import numpy as np
 from .corpus import Cached, Corpus, IndexParams
 from .documents import Document
 from .errors import IndexStorageError
+from .leases import READERS, remove_unless_served, writer, writer_if_free
 from .lexical import load_bm25, save_bm25
 from .sentences import Sentence
 from .tokens import TokenVectors
@@ -44,7 +63,6 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1
 POINTER = "CURRENT"
-LOCK = ".lock"
 _VERSIONED = ("kizuna", "sentence-transformers", "faiss-cpu", "bm25s", "pysbd", "numpy", "torch")
 
 
@@ -91,22 +109,6 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-@contextmanager
-def _writer_lock(index_dir: Path) -> Iterator[None]:
-    """One writer at a time per index folder (say the bot and `kizuna index` at once).
-
-    Without it one writer's clean-up could delete the build another has just put in
-    service. Readers need no lock: they follow CURRENT, which only ever names a
-    complete build.
-    """
-    with (index_dir / LOCK).open("a") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 def check_index_dir(index_dir: Path) -> None:
     """Raise IndexStorageError when ``index_dir`` can't hold an index, before any work is done.
 
@@ -127,15 +129,23 @@ def check_index_dir(index_dir: Path) -> None:
 
 
 def save(corpus: Corpus, index_dir: Path, model: str, multilingual: str | None = None) -> dict:
-    """Write ``corpus`` as a new build and put it in service; returns its manifest.
+    """Write ``corpus`` as a new build, put it in service and clear up; returns its manifest.
 
     ``multilingual`` names the model of the corpus's multilingual vectors, if it has them.
     """
+    with storage_errors(index_dir), writer(index_dir):
+        build, manifest = write_build(corpus, index_dir, model, multilingual)
+        remove_debris(index_dir, keep=build.name)
+    return manifest
+
+
+@contextmanager
+def storage_errors(index_dir: Path) -> Iterator[None]:
+    """Check ``index_dir`` first, make it, and turn a failure to write in it into IndexStorageError."""
     check_index_dir(index_dir)
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        with _writer_lock(index_dir):
-            return _save_locked(corpus, index_dir, model, multilingual)
+        yield
     except OSError as err:
         raise IndexStorageError(
             f"cannot write the index in {index_dir} ({err.strerror or err}): "
@@ -143,7 +153,12 @@ def save(corpus: Corpus, index_dir: Path, model: str, multilingual: str | None =
         ) from err
 
 
-def _save_locked(corpus: Corpus, index_dir: Path, model: str, multilingual: str | None) -> dict:
+def write_build(corpus: Corpus, index_dir: Path, model: str, multilingual: str | None = None) -> tuple[Path, dict]:
+    """Write ``corpus`` as a new build and put it in service; the caller holds ``writer``.
+
+    Returns the build folder and its manifest. Clearing up is left to the caller, who
+    may first move its own lease from the old build to this one.
+    """
     name = f"build-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     tmp = index_dir / f".tmp-{name}"
     tmp.mkdir()
@@ -152,6 +167,7 @@ def _save_locked(corpus: Corpus, index_dir: Path, model: str, multilingual: str 
         files = {p.relative_to(tmp).as_posix(): _sha256(p) for p in sorted(tmp.rglob("*")) if p.is_file()}
         manifest = _manifest(corpus, model, files, multilingual)
         _write_json(tmp / "manifest.json", manifest)
+        (tmp / READERS).touch()
         _fsync_tree(tmp)
         os.replace(tmp, index_dir / name)
         _point_to(index_dir, name)
@@ -160,8 +176,7 @@ def _save_locked(corpus: Corpus, index_dir: Path, model: str, multilingual: str 
         if current_build(index_dir) != index_dir / name:  # never put in service: debris
             shutil.rmtree(index_dir / name, ignore_errors=True)
         raise
-    _remove_debris(index_dir, keep=name)
-    return manifest
+    return index_dir / name, manifest
 
 
 def _write_build(corpus: Corpus, folder: Path) -> None:
@@ -219,15 +234,34 @@ def _point_to(index_dir: Path, name: str) -> None:
     fsync_dir(index_dir)
 
 
-def _remove_debris(index_dir: Path, keep: str) -> None:
+def remove_debris(index_dir: Path, keep: str) -> None:
+    """Remove what no one uses: builds other than ``keep`` that no process serves, and a
+    dead writer's temporary files. The caller holds ``writer`` (the module's rule)."""
     for path in index_dir.iterdir():
         if path.name in (keep, POINTER):
             continue
-        if path.name.startswith(("build-", ".tmp-build-", f".{POINTER}.")):
+        if path.name.startswith("build-") and path.is_dir():
+            remove_unless_served(path)
+        elif path.name.startswith((".tmp-build-", f".{POINTER}.", "build-")):
             if path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
+
+
+def collect(index_dir: Path) -> None:
+    """Clear up builds that no process serves any more, unless a writer is at work.
+
+    Called by a process that has just stopped serving an old build: that build was
+    left behind by the builder while this process still read it. Never waits; a busy
+    writer clears up itself when it is done.
+    """
+    with writer_if_free(index_dir) as free:
+        if not free:
+            return
+        build = current_build(index_dir)
+        if build is not None and build.is_dir():
+            remove_debris(index_dir, keep=build.name)
 
 
 def current_build(index_dir: Path) -> Path | None:

@@ -44,7 +44,7 @@ def _one_clear_line(stderr: str, *needles: str) -> None:
 def _dispatch(argv: list[str], capsys) -> tuple[int, str]:
     """A command run in-process, as ``kizuna`` would run it after reading its settings."""
     args = cli.build_parser().parse_args(argv)
-    engine_log = logging.getLogger("index.engine")
+    engine_log = logging.getLogger("index.keeping")
     level = engine_log.level  # `index` quiets it for its report: don't let that outlive the test
     try:
         code = commands.dispatch(args.command, args, cli._settings(args))

@@ -42,6 +42,13 @@ def test_nothing_embedded_prints_nothing():
     assert out.getvalue() == ""
 
 
+def test_waiting_for_another_processs_build_is_said_before_the_wait():
+    out = io.StringIO()
+    bar = _ProgressBar(out)
+    bar("waiting for another process's build", 0, 0)
+    assert out.getvalue() == "waiting for another process's build…\n"
+
+
 def _report(added: int) -> BuildReport:
     paths = tuple(f"doc-{i:02d}.txt" for i in range(added))
     return BuildReport(documents=added, sentences=3 * added, chunks=3 * added, added=paths, changed=("a.md",),

@@ -113,6 +113,23 @@ def test_a_document_added_is_answerable_after_one_rebuild_and_gone_after_removal
     assert "Sake" not in " ".join(quotes(library.ask("how is sake brewed?", (A, SHARED), k=10)))
 
 
+def test_refresh_follows_every_loaded_corpus_that_another_process_rebuilt(library: Library, seeds: Path) -> None:
+    library.ask("how is matcha whisked?", (A, SHARED))  # A's corpus is loaded here; B's is not
+    # Another process: a library of its own over the same folders.
+    other = Library.around(Engine.open(seeds, library.shared.index_dir, library.shared.embedder, exclude=(SERVERS,)))
+    (seeds / SERVERS / A / "sake.txt").write_text("Sake is brewed from polished rice.", encoding="utf-8")
+    (seeds / "mochi.md").write_text("# Mochi\n\nMochi is pounded rice.", encoding="utf-8")
+    other.rebuild(A)
+    other.rebuild(SHARED)
+    embedded = library.shared.embedder.calls
+    assert library.refresh() == [SHARED, A]  # both loaded corpora moved to the new builds
+    assert library.refresh() == []
+    assert library.shared.embedder.calls == embedded  # read from disk, not embedded again
+    assert library.ask("how is sake brewed?", (A, SHARED)).scope == A
+    assert library.ask("what is mochi?", (SHARED,)).quote == "Mochi is pounded rice."
+    assert library.engine(A).follow_every == library.shared.follow_every
+
+
 def test_the_shared_corpus_takes_no_uploads(library: Library) -> None:
     upload = prepare("x.txt", b"Some words here.", max_bytes=100, today=date(2024, 5, 1))
     with pytest.raises(NoSuchScope):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from index import Engine, store
+from index.embedder import HashingEmbedder
 from index.multilingual import NAME, MultilingualUnavailable, load_multilingual, unsupported_reason
 
 from conftest import RELATIONS, SEEDS
@@ -193,3 +194,32 @@ def test_a_changed_document_reembeds_only_itself_in_both_models(embedder, e5, se
     assert counted.texts == 2 and minilm.texts == 4
     answer = engine.ask("Çay bahçesi hangi yılda açıldı?")
     assert answer.crosslingual and "1990" in answer.quote
+
+
+class FakeMultilingual(HashingEmbedder):
+    """A stand-in second encoder for the logic of which builds may serve whom."""
+
+    def encode_queries(self, texts):
+        return self.encode(texts)
+
+
+def test_another_encoders_multilingual_vectors_never_serve(seeds: Path, tmp_path):
+    index_dir = tmp_path / "index"
+    Engine.open(seeds, index_dir, HashingEmbedder(), multilingual=FakeMultilingual(64, "test/e5-a"))
+    manifest = store.read_manifest(index_dir)
+    other = Engine(seeds, index_dir, HashingEmbedder(), multilingual=FakeMultilingual(64, "test/e5-b"))
+    assert "test/e5-a" in other._unusable(manifest)
+    # With the setting off, or the same encoder, the build serves as it is.
+    assert Engine(seeds, index_dir, HashingEmbedder())._unusable(manifest) == ""
+    assert Engine(seeds, index_dir, HashingEmbedder(), multilingual=FakeMultilingual(64, "test/e5-a"))._unusable(manifest) == ""
+
+
+def test_a_process_with_multilingual_off_follows_a_build_with_it_on(seeds: Path, tmp_path):
+    index_dir = tmp_path / "index"
+    follower = Engine.open(seeds, index_dir, HashingEmbedder(), follow_every=0.0)
+    (seeds / "extra.txt").write_text("Extra\n\nThe tea garden opened in 1990.\n", encoding="utf-8")
+    builder = Engine.open(seeds, index_dir, HashingEmbedder(), multilingual=FakeMultilingual(64, "test/e5-a"))
+    assert builder.corpus.multilingual is not None
+    assert follower.refresh()  # a build with vectors it does not use still serves it
+    assert follower.build == builder.build
+    assert not follower.ask("Çay bahçesi ne zaman açıldı?").crosslingual

@@ -44,6 +44,16 @@ def test_values_are_parsed_and_typed():
         ({"KIZUNA_SERVER_MAX_DOCUMENTS": "many"}, "KIZUNA_SERVER_MAX_DOCUMENTS must be a whole number"),
         ({"KIZUNA_SERVER_MAX_MB": "-1"}, "KIZUNA_SERVER_MAX_MB must be between"),
         ({"KIZUNA_MAX_QUEUED": "0"}, "KIZUNA_MAX_QUEUED must be between 1"),
+        ({"KIZUNA_SHARD_COUNT": "0"}, "KIZUNA_SHARD_COUNT must be between 1"),
+        ({"KIZUNA_SHARD_COUNT": "two"}, "KIZUNA_SHARD_COUNT must be a whole number"),
+        ({"KIZUNA_SHARD_IDS": "0,1"}, "KIZUNA_SHARD_IDS needs KIZUNA_SHARD_COUNT as well"),
+        ({"KIZUNA_SHARD_COUNT": "2", "KIZUNA_SHARD_IDS": "1,2"}, "has shard 2, but with KIZUNA_SHARD_COUNT=2 shards are numbered 0 to 1"),
+        ({"KIZUNA_SHARD_COUNT": "4", "KIZUNA_SHARD_IDS": "0-2,2"}, "names shard 2 twice"),
+        ({"KIZUNA_SHARD_COUNT": "4", "KIZUNA_SHARD_IDS": "3-1"}, "a range goes upwards"),
+        ({"KIZUNA_SHARD_COUNT": "4", "KIZUNA_SHARD_IDS": "first"}, "shard numbers like 0,1 or 0-3, not 'first'"),
+        ({"KIZUNA_SHARD_COUNT": "4", "KIZUNA_SHARD_IDS": "-1"}, "shard numbers like 0,1 or 0-3, not '-1'"),
+        ({"KIZUNA_SHARD_COUNT": "4", "KIZUNA_SHARD_IDS": " , "}, "names no shard"),
+        ({"KIZUNA_FOLLOW_SECONDS": "0"}, "KIZUNA_FOLLOW_SECONDS must be between 0.1"),
     ],
 )
 def test_bad_values_name_the_variable(env, message):
@@ -80,9 +90,20 @@ def test_limits_for_servers_and_the_queue():
     assert (s.server_max_documents, s.server_max_mb, s.max_queued) == (5, 1.5, 40)
 
 
+def test_shards_for_several_processes():
+    s = Settings.from_env({"KIZUNA_SHARD_COUNT": "8", "KIZUNA_SHARD_IDS": " 4-5, 7;0 "})
+    assert (s.shard_count, s.shard_ids) == (8, (0, 4, 5, 7))
+    s = Settings.from_env({"KIZUNA_SHARD_COUNT": "3"})  # a fixed count, every shard in this process
+    assert (s.shard_count, s.shard_ids) == (3, None)
+    s = Settings.from_env({})
+    assert (s.shard_count, s.shard_ids, s.follow_seconds) == (None, None, 2.0)
+    assert Settings.from_env({"KIZUNA_FOLLOW_SECONDS": "0.5"}).follow_seconds == 0.5
+
+
 def test_every_setting_is_in_env_example():
     example = (Path(__file__).resolve().parent.parent / ".env.example").read_text(encoding="utf-8")
-    for name in ("KIZUNA_MAX_UPLOAD_MB", "KIZUNA_SERVER_MAX_DOCUMENTS", "KIZUNA_SERVER_MAX_MB", "KIZUNA_MAX_QUEUED"):
+    for name in ("KIZUNA_MAX_UPLOAD_MB", "KIZUNA_SERVER_MAX_DOCUMENTS", "KIZUNA_SERVER_MAX_MB", "KIZUNA_MAX_QUEUED",
+                 "KIZUNA_SHARD_COUNT", "KIZUNA_SHARD_IDS", "KIZUNA_FOLLOW_SECONDS"):
         assert f"\n{name}=" in example, name
 
 

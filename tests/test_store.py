@@ -1,15 +1,24 @@
 """The index on disk: manifest rules, incremental rebuilds, corruption and crashes."""
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from index import Engine, IndexParams
-from index import store
+from index import leases, store
 from index.embedder import HashingEmbedder
+from index.served import load_current
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _open(seeds, index_dir, embedder, **kw) -> Engine:
@@ -122,9 +131,9 @@ def test_crash_while_writing_leaves_the_previous_index_in_service(seeds, tmp_pat
     (tmp_path / "idx" / ".tmp-build-dead").mkdir()
     (tmp_path / "idx" / ".tmp-build-dead" / "sentences.faiss").write_bytes(b"half")
     fresh = HashingEmbedder()
-    engine = Engine(seeds, tmp_path / "idx", fresh)
-    loaded = engine._load_stored()
-    assert loaded is not None and [d.path for d in loaded.documents] == [before["documents"][0]["path"]]
+    loaded = load_current(tmp_path / "idx", lambda manifest: "").served
+    assert loaded is not None and [d.path for d in loaded.corpus.documents] == [before["documents"][0]["path"]]
+    loaded.release()
     engine = _open(seeds, tmp_path / "idx", fresh)
     assert engine.last_report.added == ("sake.txt",)
     assert not (tmp_path / "idx" / ".tmp-build-dead").exists()  # debris removed by the next save
@@ -134,7 +143,7 @@ def test_manifest_lists_every_file_with_its_hash(seeds, tmp_path, hashing):
     _open(seeds, tmp_path / "idx", hashing)
     build = store.current_build(tmp_path / "idx")
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-    on_disk = {p.relative_to(build).as_posix() for p in build.rglob("*") if p.is_file()} - {"manifest.json"}
+    on_disk = {p.relative_to(build).as_posix() for p in build.rglob("*") if p.is_file()} - {"manifest.json", leases.READERS}
     assert set(manifest["files"]) == on_disk
 
 
@@ -159,8 +168,9 @@ def test_two_writers_at_once_leave_a_loadable_index(seeds, tmp_path, hashing):
     assert errors == []
     manifest = store.read_manifest(tmp_path / "idx")
     assert store.load(tmp_path / "idx", manifest).sentences == engine.corpus.sentences
-    builds = [p for p in (tmp_path / "idx").iterdir() if p.name.startswith("build-")]
-    assert builds == [store.current_build(tmp_path / "idx")]
+    builds = {p for p in (tmp_path / "idx").iterdir() if p.name.startswith("build-")}
+    # The 14 replaced builds are gone, but for the one the engine still serves.
+    assert builds == {store.current_build(tmp_path / "idx"), engine.build}
 
 
 def _corpus_of_another_process(seeds, tmp_path):
@@ -228,7 +238,7 @@ def test_a_read_that_fails_once_is_tried_again_before_calling_the_index_corrupt(
 
 
 def test_an_index_replaced_during_every_read_is_given_up_after_a_few_tries(seeds, tmp_path, monkeypatch, caplog):
-    from index import engine as engine_module
+    from index import served
 
     idx = tmp_path / "idx"
     corpus = _open(seeds, idx, HashingEmbedder()).corpus
@@ -237,14 +247,21 @@ def test_an_index_replaced_during_every_read_is_given_up_after_a_few_tries(seeds
 
     def replaced_after_each_read(index_dir):
         build = read_pointer(index_dir)
-        saves.append(store.save(corpus, idx, HashingEmbedder().name))
+        # Another process saving, as long as it can: once this one holds the writer
+        # lock, no one else can replace CURRENT (and trying would wait for ever).
+        if len(saves) < served.LOAD_TRIES:
+            saves.append(store.save(corpus, idx, HashingEmbedder().name))
         return build
 
     monkeypatch.setattr(store, "current_build", replaced_after_each_read)
+    monkeypatch.setattr(served, "RETRY_PAUSE", 0.0)
+    embedder = HashingEmbedder()
     with caplog.at_level(logging.WARNING):
-        engine = _open(seeds, idx, HashingEmbedder())
-    assert len(saves) == engine_module._LOAD_TRIES and "kept changing" in caplog.text
-    assert engine.last_report.rebuilt
+        engine = _open(seeds, idx, embedder)
+    assert len(saves) == served.LOAD_TRIES and "kept changing" in caplog.text
+    # Under the writer lock it read CURRENT again, found it steady, and embedded nothing.
+    assert embedder.calls == 0 and not engine.last_report.rebuilt
+    assert engine.build == read_pointer(idx)
 
 
 def test_a_current_that_is_a_folder_is_refused_before_embedding_and_nothing_is_left(seeds, tmp_path, hashing):
@@ -284,3 +301,109 @@ def test_an_index_folder_that_is_or_lies_under_a_file_is_a_clear_error(seeds, tm
     with pytest.raises(IndexStorageError, match="is a file: move it away or choose another index folder"):
         _open(seeds, tmp_path / where, hashing)
     assert hashing.calls == 0
+
+
+# -- several processes over one index folder: leases and clear-ups ---------------------
+
+
+def _builds(index_dir):
+    return {p.name for p in index_dir.iterdir() if p.name.startswith("build-")}
+
+
+def test_a_leased_build_outlives_its_replacement_until_the_lease_is_given_back(seeds, tmp_path, hashing):
+    idx = tmp_path / "idx"
+    corpus = _open(seeds, idx, hashing).corpus
+    first = store.current_build(idx)
+    lease = leases.Lease.take(first)
+    assert lease.held
+    store.save(corpus, idx, hashing.name)
+    store.save(corpus, idx, hashing.name)
+    current = store.current_build(idx)
+    assert _builds(idx) == {first.name, current.name}  # the middle one, unleased, went at once
+    assert store.load(idx, store.build_manifest(first), first).sentences == corpus.sentences
+    lease.release()
+    store.collect(idx)
+    assert _builds(idx) == {current.name}
+
+
+def test_a_build_removed_before_its_lease_is_taken_is_reported_gone(seeds, tmp_path, hashing):
+    import threading
+
+    idx = tmp_path / "idx"
+    _open(seeds, idx, hashing)
+    with pytest.raises(leases.BuildGone):
+        leases.Lease.take(idx / "build-never-made")
+    build = store.current_build(idx)
+    # A clear-up got its exclusive lock first: the lease waits for it, then finds nothing.
+    fd = os.open(build / leases.READERS, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    remover = threading.Timer(0.2, lambda: (shutil.rmtree(build), os.close(fd)))
+    remover.start()
+    try:
+        with pytest.raises(leases.BuildGone, match="removed while it was being opened"):
+            leases.Lease.take(build)
+    finally:
+        remover.join()
+
+
+def test_a_killed_process_leaves_no_lease_behind(seeds, tmp_path, hashing):
+    idx = tmp_path / "idx"
+    engine = _open(seeds, idx, hashing)
+    engine.close()
+    first = store.current_build(idx)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", ("import sys; from index import leases; from pathlib import Path; "
+                                "lease = leases.Lease.take(Path(sys.argv[1])); print(lease.held, flush=True); sys.stdin.read()"),
+         str(first)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert holder.stdout.readline().strip() == "True"
+        store.save(engine.corpus, idx, hashing.name)
+        assert first.is_dir()  # the other process serves it
+        holder.kill()
+        holder.wait(10)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    store.collect(idx)
+    assert not first.exists() and _builds(idx) == {store.current_build(idx).name}
+
+
+def test_collect_leaves_everything_to_a_writer_at_work(seeds, tmp_path, hashing):
+    import threading
+
+    idx = tmp_path / "idx"
+    engine = _open(seeds, idx, hashing)
+    engine.close()
+    first = store.current_build(idx)
+    with leases.writer(idx):
+        _, _ = store.write_build(engine.corpus, idx, hashing.name)  # in service, not cleared up yet
+        done = threading.Event()
+        worker = threading.Thread(target=lambda: (store.collect(idx), done.set()))
+        worker.start()
+        assert done.wait(5)  # it did not wait for the writer ...
+        assert first.is_dir()  # ... and removed nothing under it
+    store.collect(idx)
+    assert not first.exists()
+
+
+def test_a_second_writer_waits_for_the_first_and_says_so(tmp_path):
+    import threading
+
+    idx = tmp_path / "idx"
+    idx.mkdir()
+    waited, order = [], []
+    with leases.writer(idx):
+        second = threading.Thread(target=lambda: _write_after(idx, waited, order))
+        second.start()
+        second.join(0.3)
+        assert second.is_alive() and waited == ["waiting"]  # blocked, and told its caller
+        order.append("first done")
+    second.join(5)
+    assert order == ["first done", "second"]
+
+
+def _write_after(idx, waited, order):
+    with leases.writer(idx, on_wait=lambda: waited.append("waiting")):
+        order.append("second")

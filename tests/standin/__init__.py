@@ -8,7 +8,9 @@ refuses every other host, and trusts only a throwaway CA. Nothing in discord.py 
 patched. It answers where bots break in production: exact JSON content type, the
 3-second interaction deadline (10062), double acknowledgement (40060),
 ``default_member_permissions`` enforced before delivery, the message content intent,
-message length limits (50035), and RESUME after a dropped gateway.
+message length limits (50035), RESUME after a dropped gateway, and shards: a session
+that IDENTIFYs with ``shard: [id, count]`` gets only the guilds with
+``(guild_id >> 22) % count == id`` (``on_shard``); events go to the latest session.
 
 Use::
 
@@ -69,8 +71,9 @@ pinging reply counts), wrote it, or it is a DM.
 
 from .model import (API, CDN_HOSTS, DIRECT_MESSAGES, EPHEMERAL, GATEWAY_HOSTS, GUILD_MEMBERS, GUILD_MESSAGES, GUILDS,
                     HOSTS, LOADING, MESSAGE_CONTENT, RESUME_URL, Call, Guild, Permissions, SentInteraction)
+from .gateway import on_shard
 from .server import DiscordStandIn, standin
 
 __all__ = ["API", "CDN_HOSTS", "DIRECT_MESSAGES", "EPHEMERAL", "GATEWAY_HOSTS", "GUILD_MEMBERS", "GUILD_MESSAGES", "GUILDS",
            "Guild", "HOSTS", "LOADING", "MESSAGE_CONTENT", "RESUME_URL", "Call", "DiscordStandIn", "Permissions",
-           "SentInteraction", "standin"]
+           "SentInteraction", "on_shard", "standin"]

@@ -14,6 +14,11 @@ from aiohttp import web
 from .model import GUILDS, RESUME_URL
 
 
+def on_shard(guild_id: str, shard: list[int] | None) -> bool:
+    """Whether a gateway session identified as ``[shard_id, shard_count]`` gets this guild."""
+    return shard is None or (int(guild_id) >> 22) % shard[1] == shard[0]
+
+
 @dataclass
 class _Session:
     id: str
@@ -106,8 +111,10 @@ class _Gateway:
         session = _Session(secrets.token_hex(16), int(data.get("intents", 0)), data.get("shard"), ws=ws,
                            request=request)
         self._sessions[session.id] = self._session = session
+        # Discord sends a shard only the guilds it runs: shard_id = (guild_id >> 22) % shard_count.
+        guilds = [g for g in self.guilds if on_shard(g.id, session.shard)]
         ready = {"v": 10, "user": {**self.bot_user, "verified": True, "mfa_enabled": False},
-                 "guilds": [{"id": g.id, "unavailable": True} for g in self.guilds], "session_id": session.id,
+                 "guilds": [{"id": g.id, "unavailable": True} for g in guilds], "session_id": session.id,
                  "resume_gateway_url": RESUME_URL, "session_type": "normal", "private_channels": [],
                  "relationships": [], "presences": [], "guild_join_requests": [], "user_settings": {},
                  "geo_ordered_rtc_regions": [], "auth": {}, "_trace": ["discord-stand-in"],
@@ -117,7 +124,7 @@ class _Gateway:
             ready["shard"] = session.shard
         await self._dispatch("READY", ready, session)
         if session.intents & GUILDS:
-            for guild in list(self.guilds):
+            for guild in guilds:
                 await self._dispatch("GUILD_CREATE", self._guild(guild), session)
             session.guild_created = True
             self._bump()
