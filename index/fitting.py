@@ -313,8 +313,8 @@ def bm25_hits(cases: Sequence[Case], corpora: dict) -> dict[tuple[float, float],
     return out
 
 
-def fit_first(cases: Sequence[Case], bm25, corpora: dict) -> Weights:
-    """First-stage weights: the best P@1 of the first stage alone."""
+def fit_first(cases: Sequence[Case], bm25, corpora: dict, fixed: dict[str, float] | None = None) -> Weights:
+    """First-stage weights: the best P@1 of the first stage alone (``fixed`` pins some, for ablations)."""
     scaled = [_scaled_first(c, first_signals(c, bm25, corpora)) for c in cases]
     weights = style_weights(cases)
 
@@ -322,7 +322,8 @@ def fit_first(cases: Sequence[Case], bm25, corpora: dict) -> Weights:
         vector = np.array([getattr(w, n) for n in FIRST_SIGNALS], np.float32)
         return _weighted_mean(np.array([c.gold[int(np.argmax(m @ vector))] for c, m in zip(cases, scaled)], float), weights)
 
-    return max(_grid(FIRST_GRID, {"token_match": 0.0}), key=p_at_1)
+    space = {k: v for k, v in FIRST_GRID.items() if not fixed or k not in fixed}
+    return max(_grid(space, {"token_match": 0.0, **(fixed or {})}), key=p_at_1)
 
 
 def fit_second(lists: Shortlists, weights: np.ndarray, fixed: dict[str, float] | None = None) -> Weights:
@@ -341,7 +342,7 @@ def fit_ranking(cases: Sequence[Case], corpora: dict, bm25_right: dict, pinned: 
     pinned = SHIPPED_PINS if pinned is None else pinned
     weights = style_weights(cases)
     bm25 = max(BM25_GRID, key=lambda p: _weighted_mean(bm25_right[p], weights))
-    first = fit_first(cases, bm25, corpora)
+    first = fit_first(cases, bm25, corpora, pinned.get("first"))
     discounts = pinned.get("discounts", (0.85, 0.6))
     second = fit_second(shortlists(cases, bm25, first, discounts, corpora), weights, pinned.get("weights"))
     if "discounts" not in pinned:
@@ -456,16 +457,16 @@ def verdicts(fit: Fit, d: Decisions) -> np.ndarray:
 
 
 def fit_all(cases: Sequence[Case], corpora: dict, bm25_right: dict, pinned: dict | None = None,
-            drop: Sequence[str] = (), with_plain: bool = False) -> Fit:
+            drop: Sequence[str] = (), with_plain: bool = False, topic_drop: Sequence[str] = ()) -> Fit:
     answerable = [c for c in cases if c.role == "answerable"]
     idx = [i for i, c in enumerate(cases) if c.role == "answerable"]
     setting = fit_ranking(answerable, corpora, {p: r[idx] for p, r in bm25_right.items()}, pinned)
     d = decide(cases, setting, corpora)
-    match, topic, answer, on_topic = fit_decision(cases, d, drop)
+    match, topic, answer, on_topic = fit_decision(cases, d, drop, topic_drop)
     plain = None
     if with_plain:
         d_plain = decide(cases, setting, corpora, tokens=False)
-        plain = fit_decision(cases, d_plain, ("token_match", *drop), ("best_token_match",))
+        plain = fit_decision(cases, d_plain, ("token_match", *drop), ("best_token_match", *topic_drop))
     return Fit(setting, match, topic, answer, on_topic, plain)
 
 
