@@ -38,13 +38,6 @@ VARIANTS = {
     "context across paragraphs back in": {"pinned": {"weights": NO_LEXICAL}},
     "no answer kind": {"pinned": {**PINS, "weights": {**NO_LEXICAL, "kind": 0.0}}, "drop": ("kind_mismatch",)},
     "no modifier check": {"drop": ("modifier_conflict",)},
-    # Issue 11: each sentence is encoded twice, alone and in its window; without the
-    # window a build embeds half as much.
-    "no window vectors": {
-        "pinned": {**PINS, "first": {"dense_chunk": 0.0}, "weights": {**NO_LEXICAL, "dense_chunk": 0.0}},
-        "drop": ("dense_chunk",),
-        "topic_drop": ("best_chunk",),
-    },
 }
 
 

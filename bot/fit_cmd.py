@@ -295,7 +295,7 @@ def embed_cached(documents: list, embedder: Any, name: str, multilingual: Any = 
             cached = {}
         stored = (manifest.get("multilingual") or {}).get("model")
         if stored != (multilingual.name if multilingual else None):
-            cached = {sha: (*vectors[:3], None) for sha, vectors in cached.items()}
+            cached = {sha: (*vectors[:2], None) for sha, vectors in cached.items()}
     corpus, fresh = embed_documents(documents, embedder, IndexParams(), cached, multilingual=multilingual)
     if fresh:
         folder.mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,7 @@ def render_report(report: BuildReport) -> str:
         head = f"Index built in {report.seconds:.2f} s: {report.reembedded} document(s) embedded anew."
     lines = [
         head,
-        f"  documents {report.documents}, sentences {report.sentences}, chunks {report.chunks}",
+        f"  documents {report.documents}, sentences {report.sentences}",
     ]
     for label, paths in (("added", report.added), ("changed", report.changed), ("removed", report.removed)):
         if paths:

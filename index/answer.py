@@ -131,7 +131,6 @@ class BuildReport:
 
     documents: int
     sentences: int
-    chunks: int
     added: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()

@@ -25,8 +25,8 @@ from .tokens import Tokens
 
 PARAGRAPH_SEPARATOR = "\n\n"
 # Every weight spelled out: a default left in would fuse that signal into a baseline.
-BM25_ONLY = Weights(token_match=0.0, dense_sentence=0.0, dense_chunk=0.0, lexical_sentence=1.0, lexical_chunk=0.0, kind=0.0, length=0.0)
-DENSE_ONLY = Weights(token_match=0.0, dense_sentence=1.0, dense_chunk=0.0, lexical_sentence=0.0, lexical_chunk=0.0, kind=0.0, length=0.0)
+BM25_ONLY = Weights(token_match=0.0, dense_sentence=0.0, lexical_sentence=1.0, lexical_chunk=0.0, kind=0.0, length=0.0)
+DENSE_ONLY = Weights(token_match=0.0, dense_sentence=1.0, lexical_sentence=0.0, lexical_chunk=0.0, kind=0.0, length=0.0)
 
 
 @dataclass(frozen=True)
@@ -308,10 +308,8 @@ def with_default_bm25(corpus: Corpus) -> Corpus:
         corpus.documents,
         corpus.sentences,
         corpus.sentence_vectors,
-        corpus.chunk_vectors,
         corpus.params,
         dense=corpus.dense,
-        dense_chunks=corpus.dense_chunks,
         bm25_sentences=build_bm25(texts, k1=1.5, b=0.75),
         bm25_chunks=corpus.bm25_chunks,
     )

@@ -43,7 +43,7 @@ from .fit_report import Outcome, figures
 from .logistic import fit_logistic, precision_threshold, probabilities, weighted_quantile
 from .tokens import Tokens, rarity_weights, token_parts
 
-FIRST_SIGNALS = ("dense_sentence", "dense_chunk", "lexical_sentence", "lexical_chunk", "kind", "length")
+FIRST_SIGNALS = ("dense_sentence", "lexical_sentence", "lexical_chunk", "kind", "length")
 SIGNALS = ("token_match",) + FIRST_SIGNALS
 
 # The decision rules' two targets, the only numbers here not fitted from data: they say
@@ -56,7 +56,6 @@ ANSWER_PRECISION = 0.85
 BM25_GRID = [(k1, b) for k1 in (0.3, 0.6, 0.9, 1.2, 1.5) for b in (0.25, 0.5, 0.75)]
 FIRST_GRID = {
     "dense_sentence": (0.5, 1.0),
-    "dense_chunk": (0.5, 1.0),
     "lexical_sentence": (0.5, 1.0),
     "lexical_chunk": (0.5, 1.0),
     "kind": (0.0, 0.3),
@@ -65,7 +64,6 @@ FIRST_GRID = {
 SECOND_GRID = {
     "token_match": (1.0, 1.5, 2.0, 3.0),
     "dense_sentence": (0.0, 0.25, 0.5),
-    "dense_chunk": (0.0, 0.25, 0.5),
     "lexical_sentence": (0.0, 0.25, 0.5, 1.0),
     "lexical_chunk": (0.0, 0.25, 0.5, 1.0),
     "kind": (0.0, 0.15, 0.3, 0.5),
@@ -176,8 +174,8 @@ def _weighted_mean(values: np.ndarray, weights: np.ndarray) -> float:
 def with_bm25(corpus: Corpus, k1: float, b: float) -> Corpus:
     """The same corpus, its BM25 indexes built with other parameters (vectors reused)."""
     return Corpus(
-        corpus.documents, corpus.sentences, corpus.sentence_vectors, corpus.chunk_vectors, corpus.params,
-        dense=corpus.dense, dense_chunks=corpus.dense_chunks, tokens=corpus.tokens,
+        corpus.documents, corpus.sentences, corpus.sentence_vectors, corpus.params,
+        dense=corpus.dense, tokens=corpus.tokens, multilingual=corpus.multilingual,
         bm25_sentences=build_bm25([s.text for s in corpus.sentences], k1, b),
         bm25_chunks=build_bm25(lexical_windows(corpus.documents, corpus.sentences, corpus.params), k1, b),
     )
@@ -384,7 +382,6 @@ def case_evidence(case: Case, setting: Setting, corpora: dict, tokens: bool = Tr
     topic = TopicEvidence(
         unknown=ev.unknown,
         best_sentence=float(first.signals["dense_sentence"].max()),
-        best_chunk=float(first.signals["dense_chunk"].max()),
         best_token_match=float(signals["token_match"].max()) if tokens else 0.0,
         coverage=ev.coverage,
     )

@@ -155,7 +155,7 @@ class KeptIndex:
                 if state is not None:
                     vectors = store.cached_vectors(state.corpus)
                     if not self._same_multilingual(state):  # keep MiniLM's, not another encoder's
-                        vectors = {sha: (*v[:3], None) for sha, v in vectors.items()}
+                        vectors = {sha: (*v[:2], None) for sha, v in vectors.items()}
                     cache.update(vectors)
         corpus, fresh = embed_documents(documents, self.embedder, self.params, cache, progress, self.multilingual)
         if progress:
@@ -272,7 +272,6 @@ class KeptIndex:
         return BuildReport(
             documents=len(corpus.documents),
             sentences=len(corpus.sentences),
-            chunks=len(corpus.chunk_vectors),
             added=tuple(added),
             changed=tuple(changed),
             removed=tuple(removed),

@@ -3,9 +3,9 @@
 The ranking runs in stages, each a function of its own:
 
 1. ``first_stage``: every sentence in scope (or, past ``_FULL_SCAN`` sentences, the
-   union of each signal's best) gets six cheap signals: cosine of the question to the
-   sentence and to its window (dense), BM25 against the sentence and against it with
-   the sentence before (lexical), whether it holds the kind of thing asked for, length.
+   union of each signal's best) gets five cheap signals: cosine of the question to the
+   sentence (dense), BM25 against the sentence and against it with the sentence before
+   (lexical), whether it holds the kind of thing asked for, length.
 2. ``shortlist``: the best ``SHORTLIST`` of those by ``SHORTLIST_WEIGHTS`` are scored
    again with token matching (``tokens.token_match``), the strongest signal.
 3. ``fuse``: each signal scaled to [0, 1] over the shortlist, summed with ``Weights``.
@@ -50,7 +50,6 @@ class Weights:
 
     token_match: float = _FITTED_WEIGHTS["token_match"]
     dense_sentence: float = _FITTED_WEIGHTS["dense_sentence"]
-    dense_chunk: float = _FITTED_WEIGHTS["dense_chunk"]
     lexical_sentence: float = _FITTED_WEIGHTS["lexical_sentence"]
     lexical_chunk: float = _FITTED_WEIGHTS["lexical_chunk"]
     kind: float = _FITTED_WEIGHTS["kind"]  # the sentence holds what a when/how-many/who/where question asks for
@@ -73,7 +72,6 @@ class Evidence:
     """Unscaled facts about the best sentence: how well it answers (match strength)."""
 
     dense_sentence: float  # cosine of question and sentence
-    dense_chunk: float  # cosine of question and window
     coverage: float  # IDF-weighted share of the question's topic words in the sentence and the one before
     unknown: float  # share of the question's topic words the searched documents never use
     kind_mismatch: float  # 1 when a when/how-many question's sentence has no date/number
@@ -82,7 +80,7 @@ class Evidence:
     modifier_conflict: float = 0.0
     token_match: float = 0.0  # the sentence's token matching score (0 without token vectors)
 
-    NAMES = ("dense_sentence", "dense_chunk", "coverage", "unknown", "kind_mismatch", "margin", "modifier_conflict", "token_match")
+    NAMES = ("dense_sentence", "coverage", "unknown", "kind_mismatch", "margin", "modifier_conflict", "token_match")
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, n) for n in self.NAMES], dtype=np.float64)
@@ -94,11 +92,10 @@ class TopicEvidence:
 
     unknown: float  # share of the question's topic words the searched documents never use
     best_sentence: float  # the highest sentence cosine anywhere in scope
-    best_chunk: float  # the highest window cosine anywhere in scope
     best_token_match: float  # the highest token matching score on the shortlist (0 without)
     coverage: float  # the best sentence's coverage of the question's topic words
 
-    NAMES = ("unknown", "best_sentence", "best_chunk", "best_token_match", "coverage")
+    NAMES = ("unknown", "best_sentence", "best_token_match", "coverage")
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, n) for n in self.NAMES], dtype=np.float64)
@@ -193,20 +190,18 @@ def candidate_rows(corpus: Corpus, q_vec: np.ndarray, lexical: np.ndarray, scope
         return np.arange(n)
     k = min(_POOL, n)
     _, a = corpus.dense.search(q_vec, k)
-    _, b = corpus.dense_chunks.search(q_vec, k)
     c = np.argpartition(-lexical, k - 1)[:k]  # a sentence only BM25 finds must be scored too
-    return np.unique(np.concatenate([a[0], b[0], c]))
+    return np.unique(np.concatenate([a[0], c]))
 
 
 def first_stage(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarray | None, kind: Kind) -> Candidates:
-    """The six cheap signals for every candidate sentence."""
+    """The five cheap signals for every candidate sentence."""
     tokens = tokenize([question])[0]
     lex_all = bm25_scores(corpus.bm25_sentences, tokens)
     rows = candidate_rows(corpus, q_vec, lex_all, scope)
     q = q_vec[0]
     return Candidates(rows, {
         "dense_sentence": corpus.sentence_vectors[rows] @ q,
-        "dense_chunk": corpus.chunk_vectors[rows] @ q,
         "lexical_sentence": lex_all[rows],
         "lexical_chunk": bm25_scores(corpus.bm25_chunks, tokens)[rows],
         "kind": ((corpus.kinds[rows] >> int(kind)) & 1).astype(np.float32) if kind else np.zeros(len(rows), np.float32),
@@ -251,7 +246,6 @@ def match_evidence(
     matched = picked.signals.get("token_match")
     return Evidence(
         dense_sentence=float(picked.signals["dense_sentence"][best]),
-        dense_chunk=float(picked.signals["dense_chunk"][best]),
         coverage=soft_coverage(corpus.bm25_chunks, words, lexical_window(corpus.documents, corpus.sentences, corpus.params, row)),
         unknown=vocabulary.unknown_share(words),
         # Only dates and numbers are told apart reliably; a "where" question answered
@@ -269,7 +263,6 @@ def topic_evidence(first: Candidates, picked: Candidates, evidence: Evidence) ->
     return TopicEvidence(
         unknown=evidence.unknown,
         best_sentence=float(first.signals["dense_sentence"].max()),
-        best_chunk=float(first.signals["dense_chunk"].max()),
         best_token_match=float(matched.max()) if matched is not None else 0.0,
         coverage=evidence.coverage,
     )

@@ -4,7 +4,7 @@ Layout of ``index_dir``::
 
     CURRENT                 name of the build folder in service (replaced atomically)
     .lock                   the writer lock: one process builds at a time
-    build-<time>-<id>/      manifest.json, documents.json, sentences.faiss, chunks.faiss,
+    build-<time>-<id>/      manifest.json, documents.json, sentences.faiss,
                             bm25-sentences/, bm25-chunks/, and, when the model gives
                             token vectors, tokens.npy (int8), token-scales.npy,
                             token-ids.npy, token-offsets.npy; with multilingual
@@ -186,7 +186,6 @@ def _write_build(corpus: Corpus, folder: Path) -> None:
     ]
     _write_json(folder / "documents.json", documents)
     faiss.write_index(corpus.dense, str(folder / "sentences.faiss"))
-    faiss.write_index(corpus.dense_chunks, str(folder / "chunks.faiss"))
     if corpus.bm25_sentences is not None:
         save_bm25(corpus.bm25_sentences, folder / "bm25-sentences")
         save_bm25(corpus.bm25_chunks, folder / "bm25-chunks")
@@ -214,7 +213,7 @@ def _manifest(corpus: Corpus, model: str, files: dict[str, str], multilingual: s
         "params": corpus.params.to_dict(),
         "versions": library_versions(),
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "counts": {"documents": len(corpus.documents), "sentences": len(corpus.sentences), "chunks": len(corpus.chunk_vectors)},
+        "counts": {"documents": len(corpus.documents), "sentences": len(corpus.sentences)},
         "documents": [{"path": d.path, "sha256": d.sha256, "sentences": counts.get(i, 0)} for i, d in enumerate(corpus.documents)],
         "files": files,
     }
@@ -314,8 +313,7 @@ def load(index_dir: Path, manifest: dict, build: Path | None = None) -> Corpus:
         params = IndexParams(**manifest["params"])
         # Exact (flat) indexes hold the vectors themselves: no second copy on disk.
         dense = faiss.read_index(str(folder / "sentences.faiss"))
-        dense_chunks = faiss.read_index(str(folder / "chunks.faiss"))
-        vectors, chunks = _vectors(dense), _vectors(dense_chunks)
+        vectors = _vectors(dense)
         has_bm25 = (folder / "bm25-sentences").is_dir()
         tokens = None
         if (folder / "tokens.npy").is_file():
@@ -330,10 +328,8 @@ def load(index_dir: Path, manifest: dict, build: Path | None = None) -> Corpus:
             documents,
             sentences,
             vectors,
-            chunks,
             params,
             dense=dense,
-            dense_chunks=dense_chunks,
             bm25_sentences=load_bm25(folder / "bm25-sentences") if has_bm25 else None,
             bm25_chunks=load_bm25(folder / "bm25-chunks") if has_bm25 else None,
             tokens=tokens,
@@ -344,7 +340,7 @@ def load(index_dir: Path, manifest: dict, build: Path | None = None) -> Corpus:
         raise
     except Exception as err:  # any unreadable piece means the same thing: rebuild
         raise CorruptIndex(f"{type(err).__name__}: {err}") from err
-    if len(vectors) != len(sentences) or len(chunks) != len(sentences):
+    if len(vectors) != len(sentences):
         raise CorruptIndex("vector count does not match the sentences")
     return corpus
 
@@ -373,5 +369,5 @@ def cached_vectors(corpus: Corpus) -> dict[str, Cached]:
         rows = np.flatnonzero(corpus.doc_ids == i)
         tokens = corpus.tokens.select(rows) if corpus.tokens is not None else None
         multilingual = corpus.multilingual[rows] if corpus.multilingual is not None else None
-        out[doc.sha256] = (corpus.sentence_vectors[rows], corpus.chunk_vectors[rows], tokens, multilingual)
+        out[doc.sha256] = (corpus.sentence_vectors[rows], tokens, multilingual)
     return out

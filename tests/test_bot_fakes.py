@@ -103,7 +103,7 @@ class FakeEngine:
                 reason, self.fail_next_rebuild = self.fail_next_rebuild, None
                 raise IndexBuildError(reason)
             self.version += 1
-            return BuildReport(documents=1, sentences=12, chunks=12, changed=("article.txt",),
+            return BuildReport(documents=1, sentences=12, changed=("article.txt",),
                                reembedded=1, seconds=self.rebuild_delay)
         finally:
             self._rebuilding = False

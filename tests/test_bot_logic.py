@@ -136,7 +136,7 @@ def test_strip_mentions() -> None:
 
 
 def test_report_text_lists_changes() -> None:
-    r = BuildReport(documents=2, sentences=30, chunks=30, added=("b.txt",), changed=("a.txt",),
+    r = BuildReport(documents=2, sentences=30, added=("b.txt",), changed=("a.txt",),
                     seconds=1.25)
     text = report_text(r)
     assert "**Added** (1): `b.txt`" in text and "**Changed** (1): `a.txt`" in text

@@ -51,7 +51,7 @@ def test_waiting_for_another_processs_build_is_said_before_the_wait():
 
 def _report(added: int) -> BuildReport:
     paths = tuple(f"doc-{i:02d}.txt" for i in range(added))
-    return BuildReport(documents=added, sentences=3 * added, chunks=3 * added, added=paths, changed=("a.md",),
+    return BuildReport(documents=added, sentences=3 * added, added=paths, changed=("a.md",),
                        removed=(), reembedded=added + 1, seconds=1.5, warnings=(), rebuilt=True)
 
 

@@ -172,7 +172,7 @@ def test_rebuild_progress_starts_at_zero_and_ends_at_the_total(seeds, tmp_path):
     calls = []
     engine.rebuild(progress=lambda stage, done, total: calls.append((stage, done, total)))
     embedding = [(done, total) for stage, done, total in calls if stage == "embedding"]
-    assert embedding[0] == (0, 4) and embedding[-1] == (4, 4)  # two new sentences, each alone and in its window
+    assert embedding[0] == (0, 2) and embedding[-1] == (2, 2)  # two new sentences, each embedded once
     assert all(a[0] <= b[0] for a, b in zip(embedding, embedding[1:]))
 
 

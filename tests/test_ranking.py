@@ -39,7 +39,7 @@ def test_one_signal_weights_rank_exactly_as_that_signal_does() -> None:
     # Oracle: BM25 computed apart, scaled by hand; the fused ranking must reproduce it.
     corpus = _corpus()
     q = "when did the meeting last"
-    only = Weights(token_match=0, dense_sentence=0, dense_chunk=0, lexical_sentence=1, lexical_chunk=0, kind=0, length=0)
+    only = Weights(token_match=0, dense_sentence=0, lexical_sentence=1, lexical_chunk=0, kind=0, length=0)
     r = rank(corpus, q, HashingEmbedder().encode([q]), None, only)
     raw = bm25_scores(corpus.bm25_sentences, tokenize([q])[0])
     expected = (raw - raw.min()) / (raw.max() - raw.min())

@@ -34,11 +34,12 @@ def test_first_open_builds_and_writes_a_complete_manifest(seeds, tmp_path, hashi
     manifest = store.read_manifest(tmp_path / "idx")
     assert manifest["model"] == hashing.name and manifest["dimension"] == hashing.dimension
     assert manifest["params"] == IndexParams().to_dict()
-    assert manifest["counts"] == {"documents": 1, "sentences": 15, "chunks": 15}
+    assert manifest["counts"] == {"documents": 1, "sentences": 15}
     assert manifest["documents"][0]["sha256"] == engine.corpus.documents[0].sha256
     assert {"sentence-transformers", "faiss-cpu", "bm25s", "numpy"} <= set(manifest["versions"])
     assert manifest["built_at"].endswith("+00:00")
-    assert set(manifest["files"]) >= {"documents.json", "sentences.faiss", "chunks.faiss", "bm25-sentences/params.index.json"}
+    assert set(manifest["files"]) >= {"documents.json", "sentences.faiss", "bm25-sentences/params.index.json"}
+    assert "chunks.faiss" not in manifest["files"]  # sentences are embedded once
 
 
 def test_reopening_unchanged_seeds_embeds_nothing(seeds, tmp_path):
@@ -48,7 +49,6 @@ def test_reopening_unchanged_seeds_embeds_nothing(seeds, tmp_path):
     assert again.calls == 0
     # The vectors come back from the FAISS files exactly as they were built.
     assert np.array_equal(engine.corpus.sentence_vectors, first.corpus.sentence_vectors)
-    assert np.array_equal(engine.corpus.chunk_vectors, first.corpus.chunk_vectors)
     assert engine.last_report.rebuilt is False and engine.last_report.reembedded == 0
     assert engine.ask("when did diplomatic relations begin").passage is not None
 
@@ -62,7 +62,7 @@ def test_only_new_or_changed_documents_are_embedded_again(seeds, tmp_path):
     engine = _open(seeds, tmp_path / "idx", embedder)
     report = engine.last_report
     assert report.changed == ("tea.md",) and report.added == ("sake.txt",) and report.reembedded == 2
-    assert embedder.calls == 2 * 3  # 3 sentences (2 + 1), each as sentence and as window
+    assert embedder.calls == 3  # 3 sentences (2 + 1), each embedded once
     assert engine.ask("what is gyokuro").quote == "Gyokuro is shaded."
 
 
@@ -80,7 +80,7 @@ def test_removed_document_disappears_from_answers(seeds, tmp_path, hashing):
     [
         lambda: dict(embedder=HashingEmbedder(name="test/other-model")),
         lambda: dict(embedder=HashingEmbedder(dimension=128)),
-        lambda: dict(embedder=HashingEmbedder(), params=IndexParams(window=2)),
+        lambda: dict(embedder=HashingEmbedder(), params=IndexParams(lexical_before=2)),
     ],
     ids=["model", "dimension", "chunking"],
 )
