@@ -25,31 +25,60 @@ PROGRESS_EVERY = 1.5  # seconds between progress edits: Discord rate-limits edit
 
 
 class Progress:
-    """The latest (stage, done, total) from the building thread, handed to the loop safely."""
+    """The latest (stage, done, total) from the building thread, handed to the loop safely.
+
+    Also when the stage began and how far it was then (``since``), so that its rate and
+    the time left are measured on this stage's own work, not on the whole rebuild's.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.state: tuple[str, int, int] | None = None
+        self.since: tuple[float, int] | None = None  # (time.monotonic(), done) when the stage began
         self.changed = asyncio.Event()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         # Called from the engine's thread: never touch loop objects directly from there.
-        self.loop.call_soon_threadsafe(self._set, (stage, done, total))
+        self.loop.call_soon_threadsafe(self._set, (stage, done, total), time.monotonic())
 
-    def _set(self, state: tuple[str, int, int]) -> None:
+    def _set(self, state: tuple[str, int, int], at: float) -> None:
+        if self.state is None or self.state[0] != state[0] or self.since is None:
+            self.since = (at, state[1])
         self.state = state
         self.changed.set()
 
 
-def progress_text(state: tuple[str, int, int] | None, started: float) -> str:
-    elapsed = time.monotonic() - started
+# A rate is shown once a stage has run this long and done some work: before that it says nothing.
+_RATE_AFTER = 3.0
+
+
+def progress_text(state: tuple[str, int, int] | None, started: float, since: tuple[float, int] | None = None) -> str:
+    """One line: the stage, how far, and (once measurable) its rate and the time left."""
+    now = time.monotonic()
+    elapsed = now - started
     if state is None:
         return f"Starting… ({elapsed:.0f} s)"
     stage, done, total = state
     if not total and not done:  # a stage without counts, such as waiting for a turn
         return f"{embeds.escape_document_text(stage)}… ({elapsed:.0f} s)"
     pct = f" {100 * done // total}%" if total else ""
-    return f"{embeds.escape_document_text(stage)}: {done}/{total}{pct} ({elapsed:.0f} s)"
+    pace = ""
+    if since is not None and total and now - since[0] >= _RATE_AFTER and done > since[1]:
+        rate = (done - since[1]) / (now - since[0])
+        pace = f" · {rate:.0f}/s" if rate >= 10 else f" · {rate:.1f}/s"
+        pace += f" · about {_duration((total - done) / rate)} left"
+    return f"{embeds.escape_document_text(stage)}: {done}/{total}{pct}{pace} ({elapsed:.0f} s)"
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
 
 
 def report_text(report: BuildReport) -> str:
@@ -135,9 +164,9 @@ async def _finish(ticker: asyncio.Task[None], interaction: discord.Interaction, 
 async def _show_progress(interaction: discord.Interaction, progress: Progress, started: float,
                          heading: str) -> None:
     """Edit the reply with the latest progress, at most every PROGRESS_EVERY seconds."""
-    await edit_reply(interaction, embeds.info_embed(heading, progress_text(progress.state, started)))
+    await edit_reply(interaction, embeds.info_embed(heading, progress_text(progress.state, started, progress.since)))
     while True:
         await asyncio.sleep(PROGRESS_EVERY)
         await progress.changed.wait()
         progress.changed.clear()
-        await edit_reply(interaction, embeds.info_embed(heading, progress_text(progress.state, started)))
+        await edit_reply(interaction, embeds.info_embed(heading, progress_text(progress.state, started, progress.since)))

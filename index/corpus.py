@@ -214,6 +214,8 @@ def embed_documents(
     ml_rows = [r for i in sorted(set(ml_fresh)) for r in by_doc.get(i, [])] if multilingual else []
     _embed_rows(embedder, sentences, rows, sent_vecs, tokens, progress, multilingual, ml_rows, ml_vecs)
     token_vectors = _token_vectors(by_doc, stored, tokens, dim)
+    if progress:
+        progress("indexing words", 0, 1)  # BM25 and the vocabulary: seconds past 100,000 sentences
     corpus = Corpus(list(documents), sentences, sent_vecs, params, tokens=token_vectors, multilingual=ml_vecs)
     return corpus, len(set(fresh) | (set(ml_fresh) if multilingual else set()))
 

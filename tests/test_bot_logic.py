@@ -186,3 +186,29 @@ def test_bot_defaults_are_safe() -> None:
 def test_progress_text_for_a_stage_without_counts() -> None:
     assert progress_text(("Waiting for another rebuild to finish", 0, 0), time.monotonic()).startswith(
         "Waiting for another rebuild to finish… (")
+
+
+def test_progress_text_gives_the_stages_rate_and_time_left() -> None:
+    now = time.monotonic()
+    # 400 of 1,000 texts, 200 of them in the 10 s since the stage began: 20/s, 30 s left.
+    text = progress_text(("embedding", 400, 1000), now - 60, since=(now - 10, 200))
+    assert "embedding: 400/1000 40%" in text and "20/s" in text and "about 30 s left" in text
+    # Too early to say, or no work since the stage began: no rate rather than a wild one.
+    assert "/s" not in progress_text(("embedding", 10, 1000), now - 60, since=(now - 1, 0))
+    assert "/s" not in progress_text(("embedding", 200, 1000), now - 60, since=(now - 10, 200))
+    slow = progress_text(("embedding", 1000, 6000), now, since=(now - 1000, 0))
+    assert "1.0/s" in slow and "about 1 h 23 min left" in slow
+
+
+async def test_progress_remembers_when_each_stage_began() -> None:
+    progress = Progress(asyncio.get_running_loop())
+    progress("embedding", 0, 10)
+    progress("embedding", 5, 10)
+    progress("indexing words", 0, 1)
+    await asyncio.sleep(0)
+    await asyncio.wait_for(progress.changed.wait(), 1)
+    assert progress.state == ("indexing words", 0, 1) and progress.since[1] == 0
+    progress("indexing words", 1, 1)
+    await asyncio.sleep(0)
+    first = progress.since
+    assert progress.since is first  # the same stage: its start is kept
