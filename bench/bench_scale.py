@@ -105,21 +105,32 @@ class Counting:
         return self.inner.encode_with_tokens(texts, batch_size)
 
 
-def _sentence_texts(seeds: Path) -> list[str]:
-    from index.corpus import split_documents
-    from index.documents import load_documents
+def _timed(work) -> tuple[float, float]:
+    """Wall and CPU seconds (all the process's threads) of ``work()``.
 
-    return [s.text for s in split_documents(load_documents(seeds)[0])]
+    On a shared machine the wall clock also counts other people's work; CPU time
+    mostly does not, so a ratio of CPU times is the steadier one.
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def phase_bare(spec: dict) -> dict:
-    """A bare MiniLM encode of the corpus's sentences, once each."""
+    """A bare MiniLM encode of the corpus's sentences, once each; then of its windows, for information."""
+    from index.corpus import IndexParams, chunk_texts, split_documents
+    from index.documents import load_documents
+
     embedder = _model()
     model_rss = _rss()
-    texts = _sentence_texts(Path(spec["seeds"]))
-    t = time.perf_counter()
-    embedder.encode(texts)
-    return {"seconds": time.perf_counter() - t, "sentences": len(texts), "model_rss_mb": model_rss, "peak_rss_mb": _peak()}
+    documents = load_documents(Path(spec["seeds"]))[0]
+    sentences = []
+    split = _timed(lambda: sentences.extend(split_documents(documents)))
+    texts = [s.text for s in sentences]
+    seconds, cpu = _timed(lambda: embedder.encode(texts))
+    windows = _timed(lambda: embedder.encode(chunk_texts(documents, sentences, IndexParams())))
+    return {"seconds": seconds, "cpu_seconds": cpu, "sentences": len(texts), "segment_seconds": split[0],
+            "windows_seconds": windows[0], "windows_cpu_seconds": windows[1], "model_rss_mb": model_rss, "peak_rss_mb": _peak()}
 
 
 def phase_build(spec: dict) -> dict:
@@ -127,24 +138,19 @@ def phase_build(spec: dict) -> dict:
     from index import Engine
 
     embedder = Counting(_model())
-    t = time.perf_counter()
-    engine = Engine.open(Path(spec["seeds"]), Path(spec["index"]), embedder)
-    seconds = time.perf_counter() - t
+    opened = []
+    seconds, cpu = _timed(lambda: opened.append(Engine.open(Path(spec["seeds"]), Path(spec["index"]), embedder)))
+    engine = opened[0]
     from index import store
 
     build = store.current_build(Path(spec["index"]))
     disk = sum(p.stat().st_size for p in build.rglob("*") if p.is_file())
-    return {"seconds": seconds, "sentences": engine.sentence_count, "documents": len(engine.corpus.documents),
+    return {"seconds": seconds, "cpu_seconds": cpu, "sentences": engine.sentence_count, "documents": len(engine.corpus.documents),
             "embedded_texts": embedder.calls, "disk_bytes": disk, "peak_rss_mb": _peak()}
 
 
-def _ask_timed(engine, questions: list[str]) -> list[float]:
-    times = []
-    for q in questions:
-        t = time.perf_counter()
-        engine.ask(q)
-        times.append(time.perf_counter() - t)
-    return times
+def _ask_timed(engine, questions: list[str]) -> list[tuple[float, float]]:
+    return [_timed(lambda q=q: engine.ask(q)) for q in questions]
 
 
 def _quality(engine, squad_file: str, wanted: list[int]) -> dict:
@@ -190,8 +196,9 @@ def phase_serve(spec: dict) -> dict:
     serving_peak = _peak()
     quality = _quality(engine, spec["squad"], spec["quality"])
     return {"open_seconds": opened, "open_embedded_texts": embedded, "rss_before_open_mb": before,
-            "rss_after_open_mb": after, "sentences": engine.sentence_count, "latency_ms": _percentiles(big),
-            "seed_latency_ms": _percentiles(small), "peak_rss_mb": serving_peak, "quality": quality}
+            "rss_after_open_mb": after, "sentences": engine.sentence_count,
+            "latency_ms": _percentiles([w for w, _ in big]), "seed_latency_ms": _percentiles([w for w, _ in small]),
+            "cpu_ms": _percentiles([c for _, c in big]), "seed_cpu_ms": _percentiles([c for _, c in small]), "peak_rss_mb": serving_peak, "quality": quality}
 
 
 def _percentiles(seconds: list[float]) -> dict:
@@ -216,16 +223,14 @@ def phase_update(spec: dict) -> dict:
         ("remove", lambda: (seeds / spec["spare"]["path"]).unlink()),
     ):
         apply()
-        t = time.perf_counter()
-        report = engine.rebuild()
-        steps[step] = {"seconds": time.perf_counter() - t, "reembedded_documents": report.reembedded}
+        reports = []
+        seconds, cpu = _timed(lambda reports=reports: reports.append(engine.rebuild()))
+        steps[step] = {"seconds": seconds, "cpu_seconds": cpu, "reembedded_documents": reports[0].reembedded}
     texts = _sentence_texts_of(seeds, spec["changed"])
-    encodes = []
-    for _ in range(3):  # a few seconds at most; the median steadies a figure this short
-        t = time.perf_counter()
-        embedder.inner.encode(texts)
-        encodes.append(time.perf_counter() - t)
-    steps["change"].update(document_sentences=len(texts), embed_seconds=statistics.median(encodes))
+    # A few seconds at most; the median steadies a figure this short.
+    encodes = [_timed(lambda: embedder.inner.encode(texts)) for _ in range(3)]
+    steps["change"].update(document_sentences=len(texts), embed_seconds=statistics.median(w for w, _ in encodes),
+                           embed_cpu_seconds=statistics.median(c for _, c in encodes))
     return {**steps, "peak_rss_mb": _peak()}
 
 
@@ -256,14 +261,16 @@ def run_phase(name: str, spec: dict, work: Path) -> dict:
     """Run one phase in a fresh process; its result is the JSON on its last line."""
     spec_file = work / f"spec-{name}.json"
     spec_file.write_text(json.dumps(spec), encoding="utf-8")
-    t = time.perf_counter()
+    t, load = time.perf_counter(), os.getloadavg()[0]
     print(f"  [{time.strftime('%H:%M:%S')}] {name}...", file=sys.stderr, flush=True)
     done = subprocess.run([sys.executable, __file__, "--phase", name, "--spec", str(spec_file)],
                           check=False, capture_output=True, text=True, env=ENV)
     if done.returncode != 0:
         raise SystemExit(f"phase {name} failed:\n{done.stderr[-3000:]}")
     print(f"  [{time.strftime('%H:%M:%S')}] {name} done in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["load_average"] = [load, os.getloadavg()[0]]  # 1-minute, at the phase's start and end
+    return result
 
 
 # -- the run ------------------------------------------------------------------------------
@@ -326,6 +333,9 @@ def figures(r: dict) -> list[tuple]:
     model_rss = serve["rss_before_open_mb"]
     rows = [
         ("full build (s) vs bare encode, once each", build["seconds"], "s", bare["seconds"], "<= 2x bare", build["seconds"] <= 2 * bare["seconds"]),
+        ("  the same in CPU seconds", build["cpu_seconds"], "s", bare["cpu_seconds"], "", None),
+        ("  bare encode of the windows it embeds too (s)", bare["windows_seconds"], "s", bare["seconds"], "", None),
+        ("  segmenting every document with pysbd (s)", bare["segment_seconds"], "s", None, "", None),
         ("open the built index (s)", serve["open_seconds"], "s", None, "<= 3 s", serve["open_seconds"] <= 3),
         ("  texts embedded while opening", serve["open_embedded_texts"], "", None, "0", serve["open_embedded_texts"] == 0),
         ("peak RSS building (MB) vs bare encode's", build["peak_rss_mb"], "MB", bare["peak_rss_mb"], "", None),
@@ -335,6 +345,8 @@ def figures(r: dict) -> list[tuple]:
         ("answer p50 (ms) vs p50 on the seed article", serve["latency_ms"]["p50"], "ms", serve["seed_latency_ms"]["p50"], "<= 2x seed",
          serve["latency_ms"]["p50"] <= 2 * serve["seed_latency_ms"]["p50"]),
         ("answer p99 (ms) vs p99 on the seed article", serve["latency_ms"]["p99"], "ms", serve["seed_latency_ms"]["p99"], "<= 100 ms", serve["latency_ms"]["p99"] <= 100),
+        ("  answer p50 in CPU ms vs the seed article's", serve["cpu_ms"]["p50"], "ms", serve["seed_cpu_ms"]["p50"], "", None),
+        ("  answer p99 in CPU ms vs the seed article's", serve["cpu_ms"]["p99"], "ms", serve["seed_cpu_ms"]["p99"], "", None),
     ]
     if "update" in r:
         u = r["update"]
@@ -342,6 +354,7 @@ def figures(r: dict) -> list[tuple]:
         rows += [
             ("add one document: rebuild (s) vs full build", u["add"]["seconds"], "s", build["seconds"], "", None),
             ("change one document: rebuild (s) vs 5% build + its encode", u["change"]["seconds"], "s", allowed, "<= 1x", u["change"]["seconds"] <= allowed),
+            ("  the same in CPU seconds", u["change"]["cpu_seconds"], "s", 0.05 * build["cpu_seconds"] + u["change"]["embed_cpu_seconds"], "", None),
             ("remove one document: rebuild (s) vs full build", u["remove"]["seconds"], "s", build["seconds"], "", None),
         ]
     at_size, alone = serve["quality"]["p_at_1"], small["quality"]["p_at_1"]
@@ -371,6 +384,9 @@ def print_table(size: int, r: dict, corpus: ScaleCorpus) -> str:
     s = r["serve"]
     lines.append(f"  latency over {s['latency_ms']['n']} asks (2 rounds of the same questions); quality over "
                  f"{s['quality']['questions']} answerable questions; model-loaded RSS before opening {s['rss_before_open_mb']:.0f} MB")
+    loads = ", ".join(f"{name} {r[name]['load_average'][0]:.1f}-{r[name]['load_average'][1]:.1f}" for name in r if "load_average" in r[name])
+    lines.append(f"  1-minute load average at each phase's start and end ({os.cpu_count()} cores, this run at nice "
+                 f"{os.nice(0)}): {loads}")
     if corpus.short_by:
         lines.append(f"  SHORT: the text reached only {corpus.sentences:,} sentences without reusing a paragraph")
     return "\n".join(lines)
