@@ -1,22 +1,28 @@
 """The engine at size: build, open, memory, latency, updates and quality over N sentences.
 
-Run (2 cores: expect about 20 minutes at 10,000 sentences, hours at 100,000):
+Run (on 2 quiet cores about 10 minutes at 10,000 sentences; hours at 100,000):
 
-    .venv/bin/python bench/bench_scale.py --prose /tmp/pydoc \\
-        --squad /work/shared/data/squad/dev-v2.0-16articles.json --sizes 10000 30000 100000
+    .venv/bin/python bench/bench_scale.py --squad /work/shared/data/squad/dev-v2.0-16articles.json \\
+        --prose /tmp/pydoc /tmp/djdoc /tmp/sphinxdoc --sizes 10000 30000 100000
 
 Where the text comes from. Every corpus holds the 16 SQuAD 2.0 articles of ``--squad``
-(about 3,600 sentences; their questions measure latency and quality), then real English
-prose up to N sentences: the paragraphs of the Python 3.11 documentation's HTML pages,
-as Debian packages it. Fetch and unpack it once (nothing else is downloaded):
+(3,592 sentences; their questions measure latency and quality), then real English prose
+up to N sentences: the paragraphs of documentation HTML pages as Debian packages them,
+the Python 3.11 documentation first (with the SQuAD articles, about 72,000 sentences:
+enough for 10,000 and 30,000), then Django's and Sphinx's (about 105,000 in all). Fetch
+and unpack them once (nothing else is downloaded):
 
     cd /tmp && apt-get download python3.11-doc && dpkg-deb -x python3.11-doc_*.deb /tmp/pydoc
+    cd /tmp && apt-get download python-django-doc && dpkg-deb -x python-django-doc_*.deb /tmp/djdoc
+    cd /tmp && apt-get download sphinx-doc && dpkg-deb -x sphinx-doc_*.deb /tmp/sphinxdoc
 
 Each page's ``<p>`` paragraphs are kept (code blocks, tables and navigation are not),
-taken in path order, and written as one .txt document: its title, a blank line, the
-paragraphs separated by blank lines. A paragraph is never used twice (the docs repeat
-some, such as "Availability: Unix."); a size the text cannot reach without reuse is
-reported and skipped. The next unused page is the document the update test adds.
+taken in the order of ``--prose`` and then of the pages' paths, and written as one .txt
+document: its title, a blank line, the paragraphs separated by blank lines
+(bench/scale_corpus.py). A paragraph is never used twice (the docs repeat some); a size
+the text cannot reach without reuse is reported and skipped. The next unused page is the
+document the update test adds; the one changed is a median-length page, less its last
+paragraph.
 
 What it measures, for each size, multilingual answers off, each phase in a process of
 its own so that peak RSS is that phase's (this process never loads the model):
@@ -25,15 +31,18 @@ its own so that peak RSS is that phase's (this process never loads the model):
   the same sentences, once each; opening the built index (0 texts embedded);
 - peak RSS while building and while serving; bytes per sentence on disk (the build
   folder) and in memory (RSS after opening minus RSS before, model loaded and warm);
-- p50 and p99 of answering ~200 SQuAD questions one at a time, against the same
-  questions asked of the seed article, in the same process;
+- p50 and p99 of answering 200 SQuAD questions one at a time, against the same
+  questions asked of the seed article (off its topic: the same work over 30 sentences),
+  in the same process;
 - ``engine.rebuild()`` after adding, changing and removing one document;
 - global P@1 of the 16 articles' answerable questions (the top quote covers the answer
   start, the ReQA rule of ``index/evaluation.py``) over the whole corpus, against the
   same questions over the 16 articles alone.
 
 Each figure is printed beside issue 11's target (set for 100,000 sentences) and all of
-them are written to ``bench/out/scale-<size>.json``.
+them are written to ``bench/out/scale-<size>.json``. The cores may be shared: each time
+is also given in CPU seconds (all threads), steadier when others' work takes the wall
+clock, and the load average around each phase is printed.
 """
 from __future__ import annotations
 
@@ -366,7 +375,7 @@ def print_table(size: int, r: dict, corpus: ScaleCorpus) -> str:
     u = r.get("update", {})
     lines = [
         (f"== {r['build']['sentences']:,} sentences (asked for {size:,}), {r['build']['documents']} documents: "
-         f"{r['small']['sentences']:,} from the SQuAD articles, the rest Python 3.11 documentation prose =="),
+         f"{r['small']['sentences']:,} from the SQuAD articles, the rest documentation prose =="),
         f"{'figure':<58} {'value':>10} {'reference':>10} {'ratio':>7}  {'target (100k)':<13} result",
     ]
     for name, value, unit, ref, target, ok in figures(r):
@@ -412,8 +421,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     missing = [str(p) for p in args.prose if not any(p.rglob("*.html"))]
     if missing:
-        return _fail(f"no HTML pages under {', '.join(missing)}: fetch the prose first, with\n    {FETCH}\n"
-                     "and pass --prose /tmp/pydoc")
+        commands = FETCH.replace("\n", "\n    ")
+        return _fail(f"no HTML pages under {', '.join(missing)}: fetch the prose first, with\n    {commands}\n"
+                     "and pass --prose /tmp/pydoc (10,000 and 30,000 sentences) or all three folders (100,000)")
     if not args.squad.is_file():
         return _fail(f"no SQuAD file at {args.squad}: pass --squad dev-v2.0-16articles.json")
     return run(args)
