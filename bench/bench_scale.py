@@ -127,8 +127,8 @@ def _timed(work) -> tuple[float, float]:
 
 
 def phase_bare(spec: dict) -> dict:
-    """A bare MiniLM encode of the corpus's sentences, once each; then, if asked, of its windows."""
-    from index.corpus import IndexParams, chunk_texts, split_documents
+    """A bare MiniLM encode of the corpus's sentences, once each (what a build embeds since session 6)."""
+    from index.corpus import split_documents
     from index.documents import load_documents
 
     embedder = _model()
@@ -138,9 +138,8 @@ def phase_bare(spec: dict) -> dict:
     split = _timed(lambda: sentences.extend(split_documents(documents)))
     texts = [s.text for s in sentences]
     seconds, cpu = _timed(lambda: embedder.encode(texts))
-    windows = _timed(lambda: embedder.encode(chunk_texts(documents, sentences, IndexParams()))) if spec["windows"] else (None, None)
     return {"seconds": seconds, "cpu_seconds": cpu, "sentences": len(texts), "segment_seconds": split[0],
-            "windows_seconds": windows[0], "windows_cpu_seconds": windows[1], "model_rss_mb": model_rss, "peak_rss_mb": _peak()}
+            "model_rss_mb": model_rss, "peak_rss_mb": _peak()}
 
 
 def phase_build(spec: dict) -> dict:
@@ -319,10 +318,10 @@ def measure(size: int, corpus: ScaleCorpus, squad_file: Path, questions, work: P
         write_corpus([p for p in corpus.pages if p.path.startswith("squad/")], small_seeds)
     # The bare encode runs before and after the build and the faster run counts: other
     # people's work on the shared cores made one run of it at 10,000 sentences four times
-    # slower than another. The windows are encoded in the first run only.
-    bare = [run_phase("bare", {**common, "windows": True}, work)]
+    # slower than another.
+    bare = [run_phase("bare", common, work)]
     results = {"build": run_phase("build", common, work)}
-    bare.append(run_phase("bare", {**common, "windows": False}, work))
+    bare.append(run_phase("bare", common, work))
     results.update({
         "bare": min(bare, key=lambda run: run["seconds"]),
         "bare_runs": bare,
@@ -345,13 +344,11 @@ def measure(size: int, corpus: ScaleCorpus, squad_file: Path, questions, work: P
 def figures(r: dict) -> list[tuple]:
     """(figure, value, unit, reference, target text, met or None for information) rows."""
     build, bare, serve, small = r["build"], r["bare"], r["serve"], r["small"]
-    windows = r["bare_runs"][0]  # against the sentences' encode of the same run
     n = build["sentences"]
     model_rss = serve["rss_before_open_mb"]
     rows = [
         ("full build (s) vs bare encode, once each", build["seconds"], "s", bare["seconds"], "<= 2x bare", build["seconds"] <= 2 * bare["seconds"]),
         ("  the same in CPU seconds", build["cpu_seconds"], "s", bare["cpu_seconds"], "", None),
-        ("  bare encode of the windows it embeds too (s)", windows["windows_seconds"], "s", windows["seconds"], "", None),
         ("  segmenting every document with pysbd (s)", bare["segment_seconds"], "s", None, "", None),
         ("open the built index (s)", serve["open_seconds"], "s", None, "<= 3 s", serve["open_seconds"] <= 3),
         ("  texts embedded while opening", serve["open_embedded_texts"], "", None, "0", serve["open_embedded_texts"] == 0),
