@@ -58,6 +58,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_engine import Counting
 from scale_corpus import (
     FETCH,
     ScaleCorpus,
@@ -70,7 +71,7 @@ from scale_corpus import (
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 OUT = ROOT / "bench" / "out"
-DEFAULT_SQUAD = Path("/work/shared/data/squad/dev-v2.0-16articles.json")
+DEFAULT_SQUAD = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0-16articles.json"  # as kizuna fit's
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "OPENBLAS_NUM_THREADS": "1",
        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 LATENCY_QUESTIONS = 200
@@ -97,22 +98,6 @@ def _model():
     embedder = load_embedder(None)
     embedder.encode(["warm up the model before anything is timed"])
     return embedder
-
-
-class Counting:
-    """An embedder that counts the texts it is asked to encode."""
-
-    def __init__(self, inner) -> None:
-        self.inner, self.calls = inner, 0
-        self.name, self.dimension = inner.name, inner.dimension
-
-    def encode(self, texts, batch_size: int = 64):
-        self.calls += len(texts)
-        return self.inner.encode(texts, batch_size)
-
-    def encode_with_tokens(self, texts, batch_size: int = 64):
-        self.calls += len(texts)
-        return self.inner.encode_with_tokens(texts, batch_size)
 
 
 def _timed(work) -> tuple[float, float]:

@@ -85,7 +85,8 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     numbers = to_json(fit)
     cross_report = None
     if multilingual is not None:
-        numbers["crosslingual"], cross_report = fit_crosslingual(args, multilingual, say, not args.no_cv)
+        squad_corpus = cases[0].corpus  # build_cases asks SQuAD's questions first, of the corpus it built
+        numbers["crosslingual"], cross_report = fit_crosslingual(args, squad_corpus, multilingual, say, not args.no_cv)
         report["crosslingual"] = cross_report
     else:  # keep the last fit's cross-lingual numbers rather than lose them
         from index.fitted import fitted
@@ -110,9 +111,9 @@ def _crosslingual_only(args: argparse.Namespace, embedder: Any, multilingual: An
     if multilingual is None:
         print("kizuna fit: the multilingual encoder cannot run here; nothing to fit", file=sys.stderr)
         return 2
-    embed_cached(load_squad(args.squad).documents, embedder, "squad", multilingual)
+    corpus = embed_cached(load_squad(args.squad).documents, embedder, "squad", multilingual)
     numbers = dict(fitted())
-    numbers["crosslingual"], report = fit_crosslingual(args, multilingual, say, not args.no_cv)
+    numbers["crosslingual"], report = fit_crosslingual(args, corpus, multilingual, say, not args.no_cv)
     out = args.out or PATH
     _write_atomically(out, json.dumps(numbers, indent=1) + "\n")
     say(f"wrote {out}")
@@ -130,15 +131,17 @@ def _multilingual(say):
         return None
 
 
-def fit_crosslingual(args: argparse.Namespace, multilingual: Any, say, cv: bool) -> tuple[dict, dict]:
-    """The numbers of index/crosslingual.py, and their figures in-sample and cross-validated by article."""
+def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, say, cv: bool) -> tuple[dict, dict]:
+    """The numbers of index/crosslingual.py, and their figures in-sample and cross-validated by article.
+
+    ``corpus`` is the SQuAD articles' corpus, with their multilingual vectors.
+    """
     import numpy as np
 
     from index import fitting_crosslingual as fc
     from index.evaluation import casual_gold, gold_rows, load_casual_questions, load_squad
 
     squad = load_squad(args.squad)
-    corpus = embed_cached(squad.documents, None, "squad", multilingual)
     asked = load_casual_questions(MULTILINGUAL_TRAIN)
     vectors = queries_cached([q.question for q in asked], multilingual, "multilingual-train")
     paths = [d.path for d in squad.documents]
@@ -272,19 +275,11 @@ def casual_cases(squad, corpus, embedder: Any, scopes: dict, decoded: dict) -> l
     return cases
 
 
-_CORPORA: dict = {}  # name -> corpus built in this run, so a second caller shares it
-
-
 def embed_cached(documents: list, embedder: Any, name: str, multilingual: Any = None):
-    """A corpus of these documents, their vectors kept in ``CACHE`` between runs.
-
-    ``embedder`` None: the corpus this run already built under ``name``.
-    """
+    """A corpus of these documents, their vectors kept in ``CACHE`` between runs."""
     from index import store
     from index.corpus import IndexParams, embed_documents
 
-    if embedder is None:
-        return _CORPORA[name]
     folder = CACHE / name
     cached = {}
     manifest = store.read_manifest(folder) if folder.is_dir() else None
@@ -300,7 +295,6 @@ def embed_cached(documents: list, embedder: Any, name: str, multilingual: Any = 
     if fresh:
         folder.mkdir(parents=True, exist_ok=True)
         store.save(corpus, folder, embedder.name, multilingual.name if multilingual else None)
-    _CORPORA[name] = corpus
     return corpus
 
 

@@ -30,7 +30,7 @@ from .answer_types import Kind
 from .corpus import Corpus
 from .fitted import fitted
 from .lexical import fold
-from .ranking import ANSWER, NOT_FOUND, Logistic, Ranking, _scale
+from .ranking import Calibration, Logistic, Ranking, _scale
 
 _FULL_SCAN = 4096  # below this many sentences in scope, score them all exactly
 _POOL = 256
@@ -80,6 +80,7 @@ class CrossWeights:
     length: float = 0.0
 
     @classmethod
+    @lru_cache(maxsize=1)
     def shipped(cls) -> "CrossWeights":
         return cls(**fitted()["crosslingual"]["weights"])
 
@@ -119,27 +120,16 @@ class CrossTopic:
         return np.array([getattr(self, n) for n in self.NAMES], np.float64)
 
 
-@dataclass(frozen=True)
-class CrossCalibration:
-    match: Logistic
-    topic: Logistic
-    answer: float
-    on_topic: float
-
-    @classmethod
-    def shipped(cls) -> "CrossCalibration":
-        part = fitted()["crosslingual"]
-        return cls(
-            Logistic.from_dict(part["match"], CrossMatch.NAMES),
-            Logistic.from_dict(part["topic"], CrossTopic.NAMES),
-            float(part["thresholds"]["answer"]),
-            float(part["thresholds"]["on_topic"]),
-        )
-
-    def verdict(self, confidence: float, on_topic: float) -> str:
-        if on_topic < self.on_topic:
-            return NOT_FOUND
-        return ANSWER if confidence >= self.answer else "likely"
+@lru_cache(maxsize=1)
+def shipped_calibration() -> Calibration:
+    """English's two-model decision, with the models and thresholds fitted for other languages."""
+    part = fitted()["crosslingual"]
+    return Calibration(
+        Logistic.from_dict(part["match"], CrossMatch.NAMES),
+        Logistic.from_dict(part["topic"], CrossTopic.NAMES),
+        float(part["thresholds"]["answer"]),
+        float(part["thresholds"]["on_topic"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -232,11 +222,11 @@ def rank_crosslingual(
     q_vec: np.ndarray,
     scope: np.ndarray | None = None,
     weights: CrossWeights | None = None,
-    calibration: CrossCalibration | None = None,
+    calibration: Calibration | None = None,
 ) -> Ranking:
     """Score the sentences for a question in another language, best first, and decide."""
     weights = weights or CrossWeights.shipped()
-    calibration = calibration or CrossCalibration.shipped()
+    calibration = calibration or shipped_calibration()
     kind = crosslingual_kind(question)
     found = candidates(corpus, question, q_vec, scope, kind)
     fused = fused_scores(found, weights)

@@ -155,11 +155,16 @@ def style_weights(cases: Sequence[Case]) -> np.ndarray:
     the first and a hundred or two of the second, and the bot serves the second: left
     unweighted, every choice would be SQuAD's alone.
     """
-    styles = np.array([c.style for c in cases])
-    weights = np.zeros(len(cases))
-    present = sorted(set(styles.tolist()))
-    for style in present:
-        mask = styles == style
+    return balanced_weights([c.style for c in cases])
+
+
+def balanced_weights(labels: Sequence[str]) -> np.ndarray:
+    """Per-item weights under which every label's items together weigh the same."""
+    labels = np.array(labels)
+    weights = np.zeros(len(labels))
+    present = sorted(set(labels.tolist()))
+    for label in present:
+        mask = labels == label
         weights[mask] = 1.0 / (mask.sum() * len(present))
     return weights
 

@@ -18,10 +18,10 @@ from typing import Sequence
 import numpy as np
 
 from .corpus import Corpus
-from .crosslingual import CrossCalibration, CrossCandidates, CrossMatch, CrossTopic, CrossWeights, candidates, crosslingual_kind, evidence, fused_scores
-from .fitting import ANSWER_PRECISION
+from .crosslingual import CrossCandidates, CrossMatch, CrossTopic, CrossWeights, candidates, crosslingual_kind, evidence, fused_scores
+from .fitting import ANSWER_PRECISION, balanced_weights
 from .logistic import fit_logistic, precision_threshold, probabilities, weighted_quantile
-from .ranking import Logistic
+from .ranking import Calibration, Logistic
 
 # The share of answerable questions ranked right that the topic model must keep. English
 # keeps 98.5% (``fitting.KEEP_ON_TOPIC``); across languages the cosines of questions on
@@ -56,19 +56,13 @@ def make_cross_case(question: str, language: str, group: str, role: str, corpus:
 
 
 def language_weights(cases: Sequence[CrossCase]) -> np.ndarray:
-    languages = np.array([c.language for c in cases])
-    weights = np.zeros(len(cases))
-    present = sorted(set(languages.tolist()))
-    for lang in present:
-        mask = languages == lang
-        weights[mask] = 1.0 / (mask.sum() * len(present))
-    return weights
+    return balanced_weights([c.language for c in cases])
 
 
 @dataclass(frozen=True)
 class CrossFit:
     weights: CrossWeights
-    calibration: CrossCalibration
+    calibration: Calibration
 
 
 def _decide(cases: Sequence[CrossCase], weights: CrossWeights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -103,7 +97,7 @@ def fit_crosslingual(cases: Sequence[CrossCase]) -> CrossFit:
     kept = answerable & right
     on_topic = weighted_quantile(probabilities(topic, tx[kept]), weights_of[kept], 1.0 - KEEP_ON_TOPIC)
     answer = precision_threshold(probabilities(match, mx[answerable]), right[answerable], ANSWER_PRECISION, weights_of[answerable])
-    return CrossFit(best, CrossCalibration(match, topic, answer, on_topic))
+    return CrossFit(best, Calibration(match, topic, answer, on_topic))
 
 
 def verdicts(fit: CrossFit, cases: Sequence[CrossCase]) -> tuple[np.ndarray, np.ndarray]:
