@@ -278,19 +278,19 @@ def casual_cases(squad, corpus, embedder: Any, scopes: dict, decoded: dict) -> l
 def embed_cached(documents: list, embedder: Any, name: str, multilingual: Any = None):
     """A corpus of these documents, their vectors kept in ``CACHE`` between runs."""
     from index import store
-    from index.corpus import IndexParams, embed_documents
+    from index.corpus import IndexParams, document_parts, embed_documents
 
     folder = CACHE / name
     cached = {}
     manifest = store.read_manifest(folder) if folder.is_dir() else None
     if manifest and manifest.get("model") == embedder.name and manifest.get("params") == IndexParams().to_dict():
         try:
-            cached = store.cached_vectors(store.load(folder, manifest))
+            cached = document_parts(store.load(folder, manifest))
         except store.CorruptIndex:
             cached = {}
         stored = (manifest.get("multilingual") or {}).get("model")
         if stored != (multilingual.name if multilingual else None):
-            cached = {sha: (*vectors[:2], None) for sha, vectors in cached.items()}
+            cached = {sha: part.without_multilingual() for sha, part in cached.items()}
     corpus, fresh = embed_documents(documents, embedder, IndexParams(), cached, multilingual=multilingual)
     if fresh:
         folder.mkdir(parents=True, exist_ok=True)

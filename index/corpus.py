@@ -6,7 +6,7 @@ the reference, so a question in flight always sees one whole index.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import faiss
@@ -15,7 +15,7 @@ import numpy as np
 from .answer_types import kind_masks
 from .documents import Document
 from .embedder import Embedder
-from .lexical import Vocabulary, build_bm25
+from .lexical import Vocabulary, build_bm25, words_in
 from .modifiers import proper_words
 from .sentences import Sentence, split_document
 from .tokens import Tokens, TokenVectors, before_discount, paragraph_before_discount
@@ -48,9 +48,16 @@ class IndexParams:
 
 @dataclass
 class Corpus:
+    """An index as plain data: sentences, their vectors and what is derived from their text.
+
+    The derived parts (answer kinds, the vocabulary, proper words) are computed from the
+    texts when not given; a stored build gives them, so opening one reads them instead
+    of recomputing (seconds at 100,000 sentences). ``embed_documents`` is the builder.
+    """
+
     documents: list[Document]
     sentences: list[Sentence]
-    sentence_vectors: np.ndarray  # (n, d) float32, unit rows
+    sentence_vectors: np.ndarray  # (n, d) float32, unit rows; a read-only view of ``dense``'s own
     params: IndexParams
     # Loaded from disk when available; built from the vectors and texts otherwise.
     dense: faiss.Index | None = None
@@ -61,50 +68,60 @@ class Corpus:
     # Each sentence's multilingual-e5 vector, for questions in other languages; None when off.
     multilingual: np.ndarray | None = None
     dense_multilingual: faiss.Index | None = None
+    kinds: np.ndarray | None = None  # (n,) answer-kind bit masks
+    words: frozenset[str] | None = None  # every word of the titles and sentences, folded
+    proper: frozenset[str] | None = None  # words the corpus writes capitalised: names, demonyms
     doc_ids: np.ndarray = field(init=False)  # (n,) which document each sentence is from
+    paragraphs: np.ndarray = field(init=False)  # (n,) its paragraph in the document
     starts: np.ndarray = field(init=False)  # (n,) sentence offsets into their document text
     ends: np.ndarray = field(init=False)
-    kinds: np.ndarray = field(init=False)  # (n,) answer-kind bit masks
     vocabulary: Vocabulary = field(init=False)
     log_lengths: np.ndarray = field(init=False)  # (n,) log of sentence length in characters
     before: np.ndarray = field(init=False)  # (n,) row of the sentence before in the document, or -1
     before_discount: np.ndarray = field(init=False)  # (n,) how much a word found only there counts
     rarity: np.ndarray = field(init=False)  # IDF per token id, for token matching
-    proper: frozenset[str] = field(init=False)  # words the corpus writes capitalised: names, demonyms
     _scoped_vocabularies: dict = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         texts = [s.text for s in self.sentences]
-        self.doc_ids = np.fromiter((s.doc for s in self.sentences), dtype=np.int32, count=len(texts))
-        self.starts = np.fromiter((s.start for s in self.sentences), dtype=np.int64, count=len(texts))
-        self.ends = np.fromiter((s.end for s in self.sentences), dtype=np.int64, count=len(texts))
+        n = len(texts)
+        self.doc_ids = np.fromiter((s.doc for s in self.sentences), dtype=np.int32, count=n)
+        self.paragraphs = np.fromiter((s.paragraph for s in self.sentences), dtype=np.int32, count=n)
+        self.starts = np.fromiter((s.start for s in self.sentences), dtype=np.int64, count=n)
+        self.ends = np.fromiter((s.end for s in self.sentences), dtype=np.int64, count=n)
         self.log_lengths = np.log1p(self.ends - self.starts).astype(np.float32)
-        self.kinds = kind_masks(texts)
-        self.before = np.array(
-            [i - 1 if i > 0 and self.sentences[i - 1].doc == s.doc else -1 for i, s in enumerate(self.sentences)],
-            dtype=np.int64,
-        )
-        self.before_discount = np.array(
-            [before_discount() if i > 0 and _same_paragraph(self.sentences[i - 1], s) else paragraph_before_discount() for i, s in enumerate(self.sentences)],
-            dtype=np.float32,
-        )
-        if self.tokens is not None and len(self.tokens) != len(texts):
+        if self.kinds is None:
+            self.kinds = kind_masks(texts)
+        if len(self.kinds) != n:
+            raise ValueError("answer kinds do not match the sentences")
+        follows = np.zeros(n, bool)  # the sentence before is in the same document
+        follows[1:] = self.doc_ids[1:] == self.doc_ids[:-1]
+        self.before = np.where(follows, np.arange(n) - 1, -1).astype(np.int64)
+        same_paragraph = follows.copy()
+        same_paragraph[1:] &= self.paragraphs[1:] == self.paragraphs[:-1]
+        self.before_discount = np.where(same_paragraph, before_discount(), paragraph_before_discount()).astype(np.float32)
+        if self.tokens is not None and len(self.tokens) != n:
             raise ValueError("token vectors do not match the sentences")
         self.rarity = self.tokens.rarity() if self.tokens is not None else np.zeros(0, np.float32)
         if self.dense is None:
             self.dense = flat_index(self.sentence_vectors)
+        self.sentence_vectors = flat_vectors(self.dense)  # one copy of the vectors, FAISS's
         if self.multilingual is not None:
-            if len(self.multilingual) != len(texts):
+            if len(self.multilingual) != n:
                 raise ValueError("multilingual vectors do not match the sentences")
             if self.dense_multilingual is None:
                 self.dense_multilingual = flat_index(self.multilingual)
+            self.multilingual = flat_vectors(self.dense_multilingual)
         if texts and self.bm25_sentences is None:
             self.bm25_sentences = build_bm25(texts)
         if texts and self.bm25_chunks is None:
             self.bm25_chunks = build_bm25(lexical_windows(self.documents, self.sentences, self.params))
-        self.vocabulary = Vocabulary.from_texts([d.title for d in self.documents] + texts)
+        if self.words is None:
+            self.words = words_of([d.title for d in self.documents] + texts)
+        self.vocabulary = Vocabulary(set(self.words))
         self._scoped_vocabularies = {}
-        self.proper = proper_words(texts)
+        if self.proper is None:
+            self.proper = proper_words(texts)
 
     @property
     def dimension(self) -> int:
@@ -138,11 +155,43 @@ class Corpus:
 
 
 def flat_index(vectors: np.ndarray) -> faiss.Index:
-    """Exact inner-product search: on unit vectors that is cosine similarity."""
+    """Exact inner-product search: on unit vectors that is cosine similarity.
+
+    Exact on purpose: at 100,000 sentences a scan takes a few milliseconds on two cores
+    (bench/bench_scale.py), less than an approximate index would save, and it loses nothing.
+    """
     index = faiss.IndexFlatIP(vectors.shape[1])
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
+
+
+class _Pinned:
+    """Holds a FAISS index for as long as a numpy view of its storage lives (the view's base)."""
+
+    def __init__(self, index: faiss.Index, view: np.ndarray) -> None:
+        self.index = index
+        self.__array_interface__ = view.__array_interface__
+
+
+def flat_vectors(index: faiss.Index) -> np.ndarray:
+    """A flat index's vectors as a read-only (n, d) array, without copying them.
+
+    Held twice, the vectors were a sixth of an index's memory; the view keeps the index
+    alive, so it stays valid whoever drops the index first.
+    """
+    n, d = index.ntotal, index.d
+    if n == 0:
+        return np.zeros((0, d), dtype=np.float32)
+    view = faiss.rev_swig_ptr(faiss.downcast_index(index).get_xb(), n * d).reshape(n, d)
+    vectors = np.asarray(_Pinned(index, view))
+    vectors.flags.writeable = False
+    return vectors
+
+
+def words_of(texts: Sequence[str]) -> frozenset[str]:
+    """The folded words of the texts: what ``Vocabulary`` knows."""
+    return frozenset(word for text in texts for word in words_in(text))
 
 
 def lexical_windows(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams) -> list[str]:
@@ -166,73 +215,121 @@ def split_documents(documents: Sequence[Document]) -> list[Sentence]:
     return [s for i, doc in enumerate(documents) for s in split_document(doc, i)]
 
 
-# One document's sentence, token and multilingual vectors (the last two None when absent).
-Cached = tuple[np.ndarray, TokenVectors | None, np.ndarray | None]
+@dataclass(frozen=True)
+class DocumentPart:
+    """One document's share of a build, kept by content hash.
+
+    A rebuild reuses an unchanged file's part whole: no segmenting (pysbd is most of a
+    build's work after the model), no embedding, no answer kinds.
+    """
+
+    spans: np.ndarray  # (m, 3) int64: each sentence's paragraph, start and end
+    vectors: np.ndarray  # (m, d) sentence vectors
+    tokens: TokenVectors | None
+    multilingual: np.ndarray | None  # (m, d') multilingual-e5 vectors, when the build has them
+    kinds: np.ndarray  # (m,) answer-kind bit masks
+
+    def without_multilingual(self) -> "DocumentPart":
+        return replace(self, multilingual=None)
+
+
+def document_parts(corpus: Corpus) -> dict[str, DocumentPart]:
+    """Each document's part of ``corpus`` by content hash (views, not copies)."""
+    bounds = document_bounds(corpus)
+    parts = {}
+    for i, doc in enumerate(corpus.documents):
+        lo, hi = int(bounds[i]), int(bounds[i + 1])
+        parts[doc.sha256] = DocumentPart(
+            spans=np.stack([corpus.paragraphs[lo:hi], corpus.starts[lo:hi], corpus.ends[lo:hi]], axis=1).astype(np.int64),
+            vectors=corpus.sentence_vectors[lo:hi],
+            tokens=corpus.tokens.slice(lo, hi) if corpus.tokens is not None else None,
+            multilingual=corpus.multilingual[lo:hi] if corpus.multilingual is not None else None,
+            kinds=corpus.kinds[lo:hi],
+        )
+    return parts
+
+
+def document_bounds(corpus: Corpus) -> np.ndarray:
+    """(documents + 1,): document i's sentences are rows bounds[i]:bounds[i + 1] (they are contiguous)."""
+    return np.searchsorted(corpus.doc_ids, np.arange(len(corpus.documents) + 1), side="left")
 
 
 def embed_documents(
     documents: Sequence[Document],
     embedder: Embedder,
     params: IndexParams,
-    cached: dict[str, Cached],
+    cached: dict[str, DocumentPart],
     progress: Progress | None = None,
     multilingual: Embedder | None = None,
 ) -> tuple[Corpus, int]:
-    """Build a Corpus, reusing the vectors of documents whose content hash is cached.
+    """Build a Corpus, reusing the parts of documents whose content hash is cached.
 
     With a ``multilingual`` encoder each sentence gets its vector too; a cached document
     without one gets only that one, so switching multilingual answers on re-embeds no
     MiniLM vector. Returns the corpus and how many documents had to be embedded anew
     (by either model).
     """
-    sentences = split_documents(documents)
-    by_doc: dict[int, list[int]] = {}
-    for row, s in enumerate(sentences):
-        by_doc.setdefault(s.doc, []).append(row)
-    dim = embedder.dimension
-    sent_vecs = np.zeros((len(sentences), dim), dtype=np.float32)
-    tokens: list[Tokens | None] = [None] * len(sentences)  # fresh rows' token vectors
-    stored: dict[int, TokenVectors | None] = {}  # cached documents' token vectors, as stored
-    fresh = [i for i, d in enumerate(documents) if d.sha256 not in cached]
-    ml_vecs = np.zeros((len(sentences), multilingual.dimension), np.float32) if multilingual else None
-    ml_fresh = list(fresh)
+    sentences: list[Sentence] = []
+    bounds = [0]
     for i, doc in enumerate(documents):
-        if doc.sha256 in cached and i in by_doc:
-            rows = by_doc[i]
-            old_s, old_t, old_m = cached[doc.sha256]
-            if len(old_s) == len(rows):
-                sent_vecs[rows] = old_s
-                stored[i] = old_t
-                if ml_vecs is not None and old_m is not None and old_m.shape[1] == ml_vecs.shape[1]:
-                    ml_vecs[rows] = old_m
-                else:
-                    ml_fresh.append(i)
-            else:  # segmentation changed under us (new pysbd): embed this one again
-                fresh.append(i)
-                ml_fresh.append(i)
-    rows = [r for i in sorted(set(fresh)) for r in by_doc.get(i, [])]
-    ml_rows = [r for i in sorted(set(ml_fresh)) for r in by_doc.get(i, [])] if multilingual else []
+        part = cached.get(doc.sha256)
+        if part is None:
+            sentences.extend(split_document(doc, i))
+        else:
+            sentences.extend(Sentence(i, p, a, b, doc.text[a:b]) for p, a, b in part.spans.tolist())
+        bounds.append(len(sentences))
+        if progress and ((i + 1) % 50 == 0 or i + 1 == len(documents)):  # a minute of pysbd at 100,000 sentences
+            progress("splitting documents into sentences", i + 1, len(documents))
+    n, dim = len(sentences), embedder.dimension
+    sent_vecs = np.zeros((n, dim), dtype=np.float32)
+    kinds = np.zeros(n, dtype=np.uint8)
+    ml_vecs = np.zeros((n, multilingual.dimension), np.float32) if multilingual else None
+    tokens: list[Tokens | None] = [None] * n  # fresh rows' token vectors
+    stored: dict[int, TokenVectors | None] = {}  # cached documents' token vectors, as stored
+    rows: list[int] = []  # rows to embed with the main model
+    ml_rows: list[int] = []  # and with the multilingual one
+    fresh: set[int] = set()
+    for i, doc in enumerate(documents):
+        lo, hi = bounds[i], bounds[i + 1]
+        part = cached.get(doc.sha256)
+        if part is None:
+            kinds[lo:hi] = kind_masks([s.text for s in sentences[lo:hi]])
+            rows.extend(range(lo, hi))
+            fresh.add(i)
+            if ml_vecs is not None:
+                ml_rows.extend(range(lo, hi))
+            continue
+        sent_vecs[lo:hi] = part.vectors
+        kinds[lo:hi] = part.kinds
+        stored[i] = part.tokens
+        if ml_vecs is not None:
+            if part.multilingual is not None and part.multilingual.shape[1] == ml_vecs.shape[1]:
+                ml_vecs[lo:hi] = part.multilingual
+            else:
+                ml_rows.extend(range(lo, hi))
+                fresh.add(i)
     _embed_rows(embedder, sentences, rows, sent_vecs, tokens, progress, multilingual, ml_rows, ml_vecs)
-    token_vectors = _token_vectors(by_doc, stored, tokens, dim)
+    token_vectors = _token_vectors(bounds, stored, tokens, dim)
     if progress:
         progress("indexing words", 0, 1)  # BM25 and the vocabulary: seconds past 100,000 sentences
-    corpus = Corpus(list(documents), sentences, sent_vecs, params, tokens=token_vectors, multilingual=ml_vecs)
-    return corpus, len(set(fresh) | (set(ml_fresh) if multilingual else set()))
+    corpus = Corpus(list(documents), sentences, sent_vecs, params, tokens=token_vectors, multilingual=ml_vecs, kinds=kinds)
+    return corpus, len(fresh)
 
 
 def _token_vectors(
-    by_doc: dict[int, list[int]], stored: dict[int, TokenVectors | None], fresh: list[Tokens | None], dim: int
+    bounds: list[int], stored: dict[int, TokenVectors | None], fresh: list[Tokens | None], dim: int
 ) -> TokenVectors | None:
     """All sentences' token vectors in row order (documents' rows are contiguous), or None.
 
     The model gives token vectors for all sentences or for none.
     """
     parts = []
-    for i in sorted(by_doc):
+    for i in range(len(bounds) - 1):
+        rows = range(bounds[i], bounds[i + 1])
         if i in stored:
             part = stored[i]
-        elif all(fresh[r] is not None for r in by_doc[i]):
-            part = TokenVectors.from_texts([fresh[r] for r in by_doc[i]], dim)
+        elif all(fresh[r] is not None for r in rows):
+            part = TokenVectors.from_texts([fresh[r] for r in rows], dim)
         else:
             part = None
         if part is None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import leases, store
 from .answer import BuildReport
-from .corpus import Corpus, IndexParams, Progress, embed_documents
+from .corpus import Corpus, IndexParams, Progress, document_parts, embed_documents
 from .documents import load_documents
 from .embedder import Embedder
 from .errors import IndexBuildError, RebuildInProgress
@@ -153,15 +153,16 @@ class KeptIndex:
         if not force:  # vectors are keyed by content hash: any copy of them is as good
             for state in (served, stored):
                 if state is not None:
-                    vectors = store.cached_vectors(state.corpus)
+                    parts = document_parts(state.corpus)
                     if not self._same_multilingual(state):  # keep MiniLM's, not another encoder's
-                        vectors = {sha: (*v[:2], None) for sha, v in vectors.items()}
-                    cache.update(vectors)
+                        parts = {sha: part.without_multilingual() for sha, part in parts.items()}
+                    cache.update(parts)
         corpus, fresh = embed_documents(documents, self.embedder, self.params, cache, progress, self.multilingual)
         if progress:
             progress("saving", 0, 1)
         with store.storage_errors(self.index_dir):
             build, manifest = store.write_build(corpus, self.index_dir, self.embedder.name, self._multilingual_name)
+            corpus = store.mapped(corpus, build)
             self._install(Served(corpus, manifest, build, leases.Lease.take(build)))
             self._discard(stored)
             store.remove_debris(self.index_dir, keep=build.name)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Iterable
 
 from .lexical import FUNCTION_WORDS, fold
@@ -56,6 +57,7 @@ def modifier_conflict(question: str, sentence: str, proper: frozenset[str]) -> t
     return None
 
 
+@lru_cache(maxsize=1 << 16)  # a corpus repeats its words: proper_words folds each once
 def _key(word: str) -> str:
     return _POSSESSIVE.sub("", fold(word))
 

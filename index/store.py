@@ -5,7 +5,9 @@ Layout of ``index_dir``::
     CURRENT                 name of the build folder in service (replaced atomically)
     .lock                   the writer lock: one process builds at a time
     build-<time>-<id>/      manifest.json, documents.json, sentences.faiss,
-                            bm25-sentences/, bm25-chunks/, and, when the model gives
+                            kinds.npy and words.json (derived from the texts, kept so
+                            opening need not derive them), bm25-sentences/,
+                            bm25-chunks/, and, when the model gives
                             token vectors, tokens.npy (int8), token-scales.npy,
                             token-ids.npy, token-offsets.npy; with multilingual
                             answers on, multilingual.faiss (multilingual-e5 vectors);
@@ -43,7 +45,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -51,7 +53,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .corpus import Cached, Corpus, IndexParams
+from .corpus import Corpus, IndexParams, document_bounds, flat_vectors
 from .documents import Document
 from .errors import IndexStorageError
 from .leases import READERS, remove_unless_served, writer, writer_if_free
@@ -180,11 +182,15 @@ def write_build(corpus: Corpus, index_dir: Path, model: str, multilingual: str |
 
 
 def _write_build(corpus: Corpus, folder: Path) -> None:
+    bounds = document_bounds(corpus)
+    spans = np.stack([corpus.paragraphs, corpus.starts, corpus.ends], axis=1).tolist()
     documents = [
-        {**{k: v for k, v in asdict(d).items()}, "sentences": [[s.paragraph, s.start, s.end] for s in corpus.sentences if s.doc == i]}
-        for i, d in enumerate(corpus.documents)
+        {**asdict(d), "sentences": spans[bounds[i] : bounds[i + 1]]} for i, d in enumerate(corpus.documents)
     ]
     _write_json(folder / "documents.json", documents)
+    # What is derived from the texts, so that opening the build need not derive it again.
+    np.save(folder / "kinds.npy", corpus.kinds)
+    _write_json(folder / "words.json", {"words": sorted(corpus.words), "proper": sorted(corpus.proper)})
     faiss.write_index(corpus.dense, str(folder / "sentences.faiss"))
     if corpus.bm25_sentences is not None:
         save_bm25(corpus.bm25_sentences, folder / "bm25-sentences")
@@ -313,42 +319,55 @@ def load(index_dir: Path, manifest: dict, build: Path | None = None) -> Corpus:
         params = IndexParams(**manifest["params"])
         # Exact (flat) indexes hold the vectors themselves: no second copy on disk.
         dense = faiss.read_index(str(folder / "sentences.faiss"))
-        vectors = _vectors(dense)
         has_bm25 = (folder / "bm25-sentences").is_dir()
-        tokens = None
-        if (folder / "tokens.npy").is_file():
-            tokens = TokenVectors(
-                *(np.load(folder / f"{name}.npy") for name in ("tokens", "token-scales", "token-ids", "token-offsets"))
-            )
-        dense_multilingual = multilingual = None
+        dense_multilingual = None
         if manifest.get("multilingual") and (folder / "multilingual.faiss").is_file():
             dense_multilingual = faiss.read_index(str(folder / "multilingual.faiss"))
-            multilingual = _vectors(dense_multilingual)
+        # Builds from before these were stored derive them again (slower to open, the same answers).
+        derived = json.loads((folder / "words.json").read_text(encoding="utf-8")) if (folder / "words.json").is_file() else {}
         corpus = Corpus(
             documents,
             sentences,
-            vectors,
+            flat_vectors(dense),
             params,
             dense=dense,
             bm25_sentences=load_bm25(folder / "bm25-sentences") if has_bm25 else None,
             bm25_chunks=load_bm25(folder / "bm25-chunks") if has_bm25 else None,
-            tokens=tokens,
-            multilingual=multilingual,
+            tokens=load_tokens(folder),
+            multilingual=flat_vectors(dense_multilingual) if dense_multilingual is not None else None,
             dense_multilingual=dense_multilingual,
+            kinds=np.load(folder / "kinds.npy") if (folder / "kinds.npy").is_file() else None,
+            words=frozenset(derived["words"]) if "words" in derived else None,
+            proper=frozenset(derived["proper"]) if "proper" in derived else None,
         )
     except CorruptIndex:
         raise
     except Exception as err:  # any unreadable piece means the same thing: rebuild
         raise CorruptIndex(f"{type(err).__name__}: {err}") from err
-    if len(vectors) != len(sentences):
+    if len(corpus.sentence_vectors) != len(sentences):
         raise CorruptIndex("vector count does not match the sentences")
     return corpus
 
 
-def _vectors(index: faiss.Index) -> np.ndarray:
-    if index.ntotal == 0:
-        return np.zeros((0, index.d), dtype=np.float32)
-    return np.ascontiguousarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+def mapped(corpus: Corpus, build: Path) -> Corpus:
+    """``corpus``, just written as ``build``, with the build's memory-mapped token codes in
+    place of the copy in memory: a process serves what it built at the size it would
+    serve it after a restart."""
+    if corpus.tokens is None:
+        return corpus
+    return replace(corpus, tokens=load_tokens(build))
+
+
+def load_tokens(build: Path) -> TokenVectors | None:
+    """A build's token vectors, the codes memory-mapped: most of an index's bytes (about
+    10 KB a sentence), of which a question reads its shortlist's few, so they stay on
+    disk (in the page cache) rather than in the process."""
+    if not (build / "tokens.npy").is_file():
+        return None
+    return TokenVectors(
+        np.load(build / "tokens.npy", mmap_mode="r"),
+        *(np.load(build / f"{name}.npy") for name in ("token-scales", "token-ids", "token-offsets")),
+    )
 
 
 def _documents(raw: list[dict]) -> tuple[list[Document], list[Sentence]]:
@@ -360,14 +379,3 @@ def _documents(raw: list[dict]) -> tuple[list[Document], list[Sentence]]:
         for paragraph, start, end in spans:
             sentences.append(Sentence(i, paragraph, start, end, doc.text[start:end]))
     return documents, sentences
-
-
-def cached_vectors(corpus: Corpus) -> dict[str, Cached]:
-    """Each document's vectors by content hash, so an unchanged file is not re-embedded."""
-    out = {}
-    for i, doc in enumerate(corpus.documents):
-        rows = np.flatnonzero(corpus.doc_ids == i)
-        tokens = corpus.tokens.select(rows) if corpus.tokens is not None else None
-        multilingual = corpus.multilingual[rows] if corpus.multilingual is not None else None
-        out[doc.sha256] = (corpus.sentence_vectors[rows], tokens, multilingual)
-    return out

@@ -95,13 +95,10 @@ class TokenVectors:
         lo, hi = int(self.offsets[i]), int(self.offsets[i + 1])
         return self.vectors(np.arange(lo, hi)), self.ids[lo:hi]
 
-    def select(self, rows: Sequence[int]) -> "TokenVectors":
-        """The texts at ``rows``, in that order (a document's share, for the rebuild cache)."""
-        spans = [np.arange(self.offsets[r], self.offsets[r + 1]) for r in rows]
-        picks = np.concatenate(spans) if spans else np.zeros(0, np.int64)
-        offsets = np.zeros(len(spans) + 1, dtype=np.int64)
-        np.cumsum([len(span) for span in spans], out=offsets[1:])
-        return TokenVectors(self.codes[picks], self.scales[picks], self.ids[picks], offsets)
+    def slice(self, lo: int, hi: int) -> "TokenVectors":
+        """Texts lo..hi-1 (a document's share, for the rebuild cache), as views: no copy."""
+        a, b = int(self.offsets[lo]), int(self.offsets[hi])
+        return TokenVectors(self.codes[a:b], self.scales[a:b], self.ids[a:b], self.offsets[lo : hi + 1] - a)
 
     def rarity(self) -> np.ndarray:
         """IDF per vocabulary id over these texts; ids beyond the array were never seen."""

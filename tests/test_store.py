@@ -407,3 +407,78 @@ def test_a_second_writer_waits_for_the_first_and_says_so(tmp_path):
 def _write_after(idx, waited, order):
     with leases.writer(idx, on_wait=lambda: waited.append("waiting")):
         order.append("second")
+
+
+# -- the stored index is plain data: opened, not derived again --------------------------------
+
+
+def test_opening_a_build_reads_what_was_derived_from_the_texts(seeds, tmp_path, hashing, monkeypatch):
+    built = _open(seeds, tmp_path / "idx", hashing).corpus
+    import index.corpus as corpus_module
+
+    def derive_again(*_):
+        raise AssertionError("opening a build derived its texts again")
+
+    for name in ("kind_masks", "proper_words", "words_of", "split_document"):
+        monkeypatch.setattr(corpus_module, name, derive_again)
+    opened = _open(seeds, tmp_path / "idx", HashingEmbedder()).corpus
+    assert np.array_equal(opened.kinds, built.kinds) and opened.kinds.any()
+    assert opened.words == built.words and "diplomatic" in opened.words
+    assert opened.proper == built.proper and "japan" in opened.proper
+    assert [s.text for s in opened.sentences] == [s.text for s in built.sentences]
+
+
+def test_a_build_from_before_the_derived_files_still_opens_and_answers_the_same(seeds, tmp_path, hashing):
+    built = _open(seeds, tmp_path / "idx", hashing).corpus
+    build = store.current_build(tmp_path / "idx")
+    manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
+    for name in ("kinds.npy", "words.json"):  # as session 6 wrote builds
+        (build / name).unlink()
+        del manifest["files"][name]
+    (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    again = HashingEmbedder()
+    opened = _open(seeds, tmp_path / "idx", again).corpus
+    assert again.calls == 0 and store.current_build(tmp_path / "idx") == build
+    assert np.array_equal(opened.kinds, built.kinds) and opened.words == built.words and opened.proper == built.proper
+
+
+def test_token_codes_are_served_from_the_build_file_not_a_copy_in_memory(seeds, tmp_path, embedder):
+    # The real model: only it gives token vectors, and they are most of an index's bytes.
+    built = _open(seeds, tmp_path / "idx", embedder)
+    assert isinstance(built.corpus.tokens.codes, np.memmap)  # the process that built it, too
+    opened = _open(seeds, tmp_path / "idx", embedder)
+    assert isinstance(opened.corpus.tokens.codes, np.memmap)
+    assert Path(opened.corpus.tokens.codes.filename).parent == store.current_build(tmp_path / "idx")
+    assert opened.ask("when did relations begin?").quote.startswith("Diplomatic relations began in 1924")
+
+
+def test_sentence_vectors_are_faiss_own_storage_and_outlive_a_dropped_index(seeds, tmp_path, hashing):
+    import gc
+
+    corpus = _open(seeds, tmp_path / "idx", hashing).corpus
+    expected = corpus.dense.reconstruct_n(0, corpus.dense.ntotal)
+    vectors = corpus.sentence_vectors
+    assert not vectors.flags.owndata and not vectors.flags.writeable
+    assert np.array_equal(vectors, expected)
+    del corpus
+    gc.collect()
+    for _ in range(20):  # reuse freed memory, were the view's storage freed with the index
+        np.ones(expected.size, np.float32)
+    assert np.array_equal(vectors, expected)
+
+
+def test_a_rebuild_splits_only_the_documents_that_changed(seeds, tmp_path, hashing, monkeypatch):
+    _add(seeds, "tea.md", "# Tea\n\nMatcha is whisked with a bamboo whisk. Sencha is steeped.\n")
+    first = _open(seeds, tmp_path / "idx", hashing).corpus
+    import index.corpus as corpus_module
+
+    split, kinds = [], []
+    real_split, real_kinds = corpus_module.split_document, corpus_module.kind_masks
+    monkeypatch.setattr(corpus_module, "split_document", lambda doc, i: split.append(doc.path) or real_split(doc, i))
+    monkeypatch.setattr(corpus_module, "kind_masks", lambda texts: kinds.append(len(texts)) or real_kinds(texts))
+    _add(seeds, "tea.md", "# Tea\n\nMatcha is whisked with a bamboo whisk. Gyokuro was first made in 1835.\n")
+    engine = _open(seeds, tmp_path / "idx", HashingEmbedder())
+    assert split == ["tea.md"] and kinds == [2]
+    article = [s.text for s in engine.corpus.sentences if engine.corpus.documents[s.doc].path != "tea.md"]
+    assert article == [s.text for s in first.sentences if first.documents[s.doc].path != "tea.md"]
+    assert engine.ask("when was gyokuro first made").quote == "Gyokuro was first made in 1835."

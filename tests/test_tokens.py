@@ -18,12 +18,15 @@ def _one_hot(ids, dimension=8):
     return vectors, np.array(ids, np.int32)
 
 
-def test_token_store_keeps_each_text_and_selects_in_order() -> None:
-    store_ = TokenVectors.from_texts([_one_hot([1, 2]), _one_hot([]), _one_hot([3])], 8)
-    assert len(store_) == 3 and store_.codes.dtype == np.int8
+def test_token_store_keeps_each_text_and_slices_without_copying() -> None:
+    store_ = TokenVectors.from_texts([_one_hot([1, 2]), _one_hot([]), _one_hot([3]), _one_hot([4, 5])], 8)
+    assert len(store_) == 4 and store_.codes.dtype == np.int8
     assert store_.of(0)[1].tolist() == [1, 2] and store_.of(1)[1].tolist() == [] and store_.of(2)[1].tolist() == [3]
-    picked = store_.select([2, 0])
-    assert [picked.of(i)[1].tolist() for i in range(2)] == [[3], [1, 2]]
+    middle = store_.slice(1, 3)
+    assert [middle.of(i)[1].tolist() for i in range(len(middle))] == [[], [3]]
+    assert np.array_equal(middle.of(1)[0], store_.of(2)[0])
+    assert np.shares_memory(middle.codes, store_.codes)  # a rebuild's cache holds views, not copies
+    assert TokenVectors.concat([store_.slice(3, 4), store_.slice(0, 1)], 8).ids.tolist() == [4, 5, 1, 2]
     assert len(TokenVectors.from_texts([], 8)) == 0
 
 
