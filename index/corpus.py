@@ -18,7 +18,7 @@ from .embedder import Embedder
 from .lexical import Vocabulary, build_bm25, words_in
 from .modifiers import proper_words
 from .sentences import Sentence, split_document
-from .tokens import Tokens, TokenVectors, before_discount, paragraph_before_discount
+from .tokens import TokenVectors, before_discount, paragraph_before_discount
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class Corpus:
     kinds: np.ndarray | None = None  # (n,) answer-kind bit masks
     words: frozenset[str] | None = None  # every word of the titles and sentences, folded
     proper: frozenset[str] | None = None  # words the corpus writes capitalised: names, demonyms
+    rarity: np.ndarray | None = None  # IDF per token id, for token matching
     doc_ids: np.ndarray = field(init=False)  # (n,) which document each sentence is from
     paragraphs: np.ndarray = field(init=False)  # (n,) its paragraph in the document
     starts: np.ndarray = field(init=False)  # (n,) sentence offsets into their document text
@@ -79,7 +80,6 @@ class Corpus:
     log_lengths: np.ndarray = field(init=False)  # (n,) log of sentence length in characters
     before: np.ndarray = field(init=False)  # (n,) row of the sentence before in the document, or -1
     before_discount: np.ndarray = field(init=False)  # (n,) how much a word found only there counts
-    rarity: np.ndarray = field(init=False)  # IDF per token id, for token matching
     _scoped_vocabularies: dict = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -102,7 +102,8 @@ class Corpus:
         self.before_discount = np.where(same_paragraph, before_discount(), paragraph_before_discount()).astype(np.float32)
         if self.tokens is not None and len(self.tokens) != n:
             raise ValueError("token vectors do not match the sentences")
-        self.rarity = self.tokens.rarity() if self.tokens is not None else np.zeros(0, np.float32)
+        if self.rarity is None:
+            self.rarity = self.tokens.rarity() if self.tokens is not None else np.zeros(0, np.float32)
         if self.dense is None:
             self.dense = flat_index(self.sentence_vectors)
         self.sentence_vectors = flat_vectors(self.dense)  # one copy of the vectors, FAISS's
@@ -284,7 +285,6 @@ def embed_documents(
     sent_vecs = np.zeros((n, dim), dtype=np.float32)
     kinds = np.zeros(n, dtype=np.uint8)
     ml_vecs = np.zeros((n, multilingual.dimension), np.float32) if multilingual else None
-    tokens: list[Tokens | None] = [None] * n  # fresh rows' token vectors
     stored: dict[int, TokenVectors | None] = {}  # cached documents' token vectors, as stored
     rows: list[int] = []  # rows to embed with the main model
     ml_rows: list[int] = []  # and with the multilingual one
@@ -308,8 +308,8 @@ def embed_documents(
             else:
                 ml_rows.extend(range(lo, hi))
                 fresh.add(i)
-    _embed_rows(embedder, sentences, rows, sent_vecs, tokens, progress, multilingual, ml_rows, ml_vecs)
-    token_vectors = _token_vectors(bounds, stored, tokens, dim)
+    fresh_tokens = _embed_rows(embedder, sentences, rows, sent_vecs, progress, multilingual, ml_rows, ml_vecs)
+    token_vectors = _token_vectors(bounds, stored, rows, fresh_tokens, dim)
     if progress:
         progress("indexing words", 0, 1)  # BM25 and the vocabulary: seconds past 100,000 sentences
     corpus = Corpus(list(documents), sentences, sent_vecs, params, tokens=token_vectors, multilingual=ml_vecs, kinds=kinds)
@@ -317,40 +317,55 @@ def embed_documents(
 
 
 def _token_vectors(
-    bounds: list[int], stored: dict[int, TokenVectors | None], fresh: list[Tokens | None], dim: int
+    bounds: list[int], stored: dict[int, TokenVectors | None], rows: list[int], fresh: TokenVectors | None, dim: int
 ) -> TokenVectors | None:
-    """All sentences' token vectors in row order (documents' rows are contiguous), or None.
+    """All sentences' token vectors in row order, or None when the model gives none.
 
-    The model gives token vectors for all sentences or for none.
+    ``fresh`` holds the token vectors of ``rows`` (whole documents, in order), ``stored``
+    those of the other documents. Documents' rows are contiguous.
     """
+    if not stored:  # a full build: the fresh ones are all of them, in order
+        return fresh
     parts = []
+    position = 0  # where the next fresh document starts in ``fresh``
     for i in range(len(bounds) - 1):
-        rows = range(bounds[i], bounds[i + 1])
         if i in stored:
             part = stored[i]
-        elif all(fresh[r] is not None for r in rows):
-            part = TokenVectors.from_texts([fresh[r] for r in rows], dim)
+        elif fresh is not None:
+            count = bounds[i + 1] - bounds[i]
+            part = fresh.slice(position, position + count)
+            position += count
         else:
             part = None
-        if part is None:
+        if part is None:  # the model gives token vectors for all sentences or for none
             return None
         parts.append(part)
     return TokenVectors.concat(parts, dim)
 
 
-def _embed_rows(embedder, sentences, rows, sent_vecs, tokens, progress,
-                multilingual=None, ml_rows=(), ml_vecs=None) -> None:
+def _embed_rows(embedder, sentences, rows, sent_vecs, progress,
+                multilingual=None, ml_rows=(), ml_vecs=None) -> TokenVectors | None:
+    """Embed ``rows`` (and ``ml_rows`` with the multilingual encoder) in place; returns the
+    token vectors of ``rows``, in order, or None when the model gives none.
+
+    Each batch's token vectors are quantized as they come: held as float32 until the end,
+    100,000 sentences' took 4 GB, which the process kept after the build.
+    """
     batch = 256
     total = len(rows) + len(ml_rows)
     done = 0
+    batches: list[TokenVectors] = []
+    has_tokens = True
     if progress and total:
         progress("embedding", 0, total)  # before the first batch, so a bar's clock starts with the work
     for lo in range(0, len(rows), batch):
         part = rows[lo : lo + batch]
         vectors, per_text = embedder.encode_with_tokens([sentences[r].text for r in part])
         sent_vecs[part] = vectors
-        for row, item in zip(part, per_text or [None] * len(part)):
-            tokens[row] = item
+        if per_text is None or any(item is None for item in per_text):
+            has_tokens = False
+        elif has_tokens:
+            batches.append(TokenVectors.from_texts(per_text, sent_vecs.shape[1]))
         done += len(part)
         if progress:
             progress("embedding", done, total)
@@ -360,3 +375,4 @@ def _embed_rows(embedder, sentences, rows, sent_vecs, tokens, progress,
         done += len(part)
         if progress:
             progress("embedding", done, total)
+    return TokenVectors.concat(batches, sent_vecs.shape[1]) if has_tokens else None

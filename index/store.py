@@ -9,7 +9,7 @@ Layout of ``index_dir``::
                             opening need not derive them), bm25-sentences/,
                             bm25-chunks/, and, when the model gives
                             token vectors, tokens.npy (int8), token-scales.npy,
-                            token-ids.npy, token-offsets.npy; with multilingual
+                            token-ids.npy, token-offsets.npy, token-rarity.npy; with multilingual
                             answers on, multilingual.faiss (multilingual-e5 vectors);
                             and .readers, the lock file of the processes serving it
                             (not in the manifest)
@@ -43,6 +43,7 @@ import os
 import shutil
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, replace
@@ -200,6 +201,7 @@ def _write_build(corpus: Corpus, folder: Path) -> None:
         np.save(folder / "token-scales.npy", corpus.tokens.scales)
         np.save(folder / "token-ids.npy", corpus.tokens.ids)
         np.save(folder / "token-offsets.npy", corpus.tokens.offsets)
+        np.save(folder / "token-rarity.npy", corpus.rarity)
     if corpus.dense_multilingual is not None:
         faiss.write_index(corpus.dense_multilingual, str(folder / "multilingual.faiss"))
 
@@ -310,10 +312,35 @@ def load(index_dir: Path, manifest: dict, build: Path | None = None) -> Corpus:
     folder = build if build is not None else current_build(index_dir)
     if folder is None:
         raise CorruptIndex("no build in service")
+    files = dict(manifest["files"])
+    # The token codes are most of a build's bytes and numpy reads them safely whatever
+    # they hold, so they are checked on the other core while the rest loads (a second
+    # at 100,000 sentences); every other file is checked before it is read: FAISS may
+    # abort the process on a damaged file rather than raise.
+    late = {rel: files.pop(rel) for rel in _CHECKED_WHILE_LOADING if rel in files}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checked = pool.submit(_check, folder, late)
+        corpus = _load(folder, manifest, files)
+        checked.result()
+    return corpus
+
+
+_CHECKED_WHILE_LOADING = ("tokens.npy",)
+
+
+def _check(folder: Path, files: dict[str, str]) -> None:
+    for rel, digest in files.items():
+        try:
+            matches = _sha256(folder / rel) == digest
+        except OSError as err:
+            raise CorruptIndex(f"{rel} is unreadable ({err})") from err
+        if not matches:
+            raise CorruptIndex(f"{rel} does not match the manifest")
+
+
+def _load(folder: Path, manifest: dict, files: dict[str, str]) -> Corpus:
     try:
-        for rel, digest in manifest["files"].items():
-            if _sha256(folder / rel) != digest:
-                raise CorruptIndex(f"{rel} does not match the manifest")
+        _check(folder, files)
         raw_docs = json.loads((folder / "documents.json").read_text(encoding="utf-8"))
         documents, sentences = _documents(raw_docs)
         params = IndexParams(**manifest["params"])
@@ -339,6 +366,7 @@ def load(index_dir: Path, manifest: dict, build: Path | None = None) -> Corpus:
             kinds=np.load(folder / "kinds.npy") if (folder / "kinds.npy").is_file() else None,
             words=frozenset(derived["words"]) if "words" in derived else None,
             proper=frozenset(derived["proper"]) if "proper" in derived else None,
+            rarity=np.load(folder / "token-rarity.npy") if (folder / "token-rarity.npy").is_file() else None,
         )
     except CorruptIndex:
         raise

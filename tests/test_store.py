@@ -421,7 +421,9 @@ def test_opening_a_build_reads_what_was_derived_from_the_texts(seeds, tmp_path, 
 
     for name in ("kind_masks", "proper_words", "words_of", "split_document"):
         monkeypatch.setattr(corpus_module, name, derive_again)
+    monkeypatch.setattr(corpus_module.TokenVectors, "rarity", derive_again)
     opened = _open(seeds, tmp_path / "idx", HashingEmbedder()).corpus
+    assert np.array_equal(opened.rarity, built.rarity) and opened.rarity.any()
     assert np.array_equal(opened.kinds, built.kinds) and opened.kinds.any()
     assert opened.words == built.words and "diplomatic" in opened.words
     assert opened.proper == built.proper and "japan" in opened.proper
@@ -432,7 +434,7 @@ def test_a_build_from_before_the_derived_files_still_opens_and_answers_the_same(
     built = _open(seeds, tmp_path / "idx", hashing).corpus
     build = store.current_build(tmp_path / "idx")
     manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
-    for name in ("kinds.npy", "words.json"):  # as session 6 wrote builds
+    for name in ("kinds.npy", "words.json", "token-rarity.npy"):  # as session 6 wrote builds
         (build / name).unlink()
         del manifest["files"][name]
     (build / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -440,6 +442,7 @@ def test_a_build_from_before_the_derived_files_still_opens_and_answers_the_same(
     opened = _open(seeds, tmp_path / "idx", again).corpus
     assert again.calls == 0 and store.current_build(tmp_path / "idx") == build
     assert np.array_equal(opened.kinds, built.kinds) and opened.words == built.words and opened.proper == built.proper
+    assert np.array_equal(opened.rarity, built.rarity)
 
 
 def test_token_codes_are_served_from_the_build_file_not_a_copy_in_memory(seeds, tmp_path, embedder):
