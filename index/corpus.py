@@ -13,6 +13,7 @@ import faiss
 import numpy as np
 
 from .answer_types import kind_masks
+from .candidates import coarse_index
 from .documents import Document
 from .embedder import Embedder
 from .lexical import Vocabulary, build_bm25, words_in
@@ -68,6 +69,8 @@ class Corpus:
     # Each sentence's multilingual-e5 vector, for questions in other languages; None when off.
     multilingual: np.ndarray | None = None
     dense_multilingual: faiss.Index | None = None
+    # Past ``candidates.COARSE_FROM`` sentences, the inverted-file index the first stage searches.
+    coarse: faiss.Index | None = None
     kinds: np.ndarray | None = None  # (n,) answer-kind bit masks
     words: frozenset[str] | None = None  # every word of the titles and sentences, folded
     proper: frozenset[str] | None = None  # words the corpus writes capitalised: names, demonyms
@@ -107,6 +110,8 @@ class Corpus:
         if self.dense is None:
             self.dense = flat_index(self.sentence_vectors)
         self.sentence_vectors = flat_vectors(self.dense)  # one copy of the vectors, FAISS's
+        if self.coarse is None:
+            self.coarse = coarse_index(self.sentence_vectors)
         if self.multilingual is not None:
             if len(self.multilingual) != n:
                 raise ValueError("multilingual vectors do not match the sentences")

@@ -26,6 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from .answer_types import Kind, offers_new, question_kind
+from .candidates import nearest
 from .corpus import Corpus, lexical_window
 from .fitted import fitted
 from .lexical import Vocabulary, bm25_scores, content_words, soft_coverage, stems, tokenize
@@ -189,9 +190,9 @@ def candidate_rows(corpus: Corpus, q_vec: np.ndarray, lexical: np.ndarray, scope
     if n <= _FULL_SCAN:
         return np.arange(n)
     k = min(_POOL, n)
-    _, a = corpus.dense.search(q_vec, k)
+    a = nearest(corpus.dense, corpus.coarse, q_vec, k)
     c = np.argpartition(-lexical, k - 1)[:k]  # a sentence only BM25 finds must be scored too
-    return np.unique(np.concatenate([a[0], c]))
+    return np.unique(np.concatenate([a, c]))
 
 
 def first_stage(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarray | None, kind: Kind) -> Candidates:

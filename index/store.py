@@ -4,7 +4,8 @@ Layout of ``index_dir``::
 
     CURRENT                 name of the build folder in service (replaced atomically)
     .lock                   the writer lock: one process builds at a time
-    build-<time>-<id>/      manifest.json, documents.json, sentences.faiss,
+    build-<time>-<id>/      manifest.json, documents.json, sentences.faiss (and past
+                            32,768 sentences sentences-coarse.faiss, candidates.py),
                             kinds.npy and words.json (derived from the texts, kept so
                             opening need not derive them), bm25-sentences/,
                             bm25-chunks/, and, when the model gives
@@ -54,6 +55,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from .candidates import prepared
 from .corpus import Corpus, IndexParams, document_bounds, flat_vectors
 from .documents import Document
 from .errors import IndexStorageError
@@ -193,6 +195,8 @@ def _write_build(corpus: Corpus, folder: Path) -> None:
     np.save(folder / "kinds.npy", corpus.kinds)
     _write_json(folder / "words.json", {"words": sorted(corpus.words), "proper": sorted(corpus.proper)})
     faiss.write_index(corpus.dense, str(folder / "sentences.faiss"))
+    if corpus.coarse is not None:
+        faiss.write_index(corpus.coarse, str(folder / "sentences-coarse.faiss"))
     if corpus.bm25_sentences is not None:
         save_bm25(corpus.bm25_sentences, folder / "bm25-sentences")
         save_bm25(corpus.bm25_chunks, folder / "bm25-chunks")
@@ -347,6 +351,9 @@ def _load(folder: Path, manifest: dict, files: dict[str, str]) -> Corpus:
         # Exact (flat) indexes hold the vectors themselves: no second copy on disk.
         dense = faiss.read_index(str(folder / "sentences.faiss"))
         has_bm25 = (folder / "bm25-sentences").is_dir()
+        coarse = None
+        if (folder / "sentences-coarse.faiss").is_file():
+            coarse = prepared(faiss.read_index(str(folder / "sentences-coarse.faiss")))
         dense_multilingual = None
         if manifest.get("multilingual") and (folder / "multilingual.faiss").is_file():
             dense_multilingual = faiss.read_index(str(folder / "multilingual.faiss"))
@@ -358,6 +365,7 @@ def _load(folder: Path, manifest: dict, files: dict[str, str]) -> Corpus:
             flat_vectors(dense),
             params,
             dense=dense,
+            coarse=coarse,
             bm25_sentences=load_bm25(folder / "bm25-sentences") if has_bm25 else None,
             bm25_chunks=load_bm25(folder / "bm25-chunks") if has_bm25 else None,
             tokens=load_tokens(folder),
