@@ -189,10 +189,45 @@ def phase_serve(spec: dict) -> dict:
         big += _ask_timed(engine, questions)
     serving_peak = _peak()
     quality = _quality(engine, spec["squad"], spec["quality"])
-    return {"open_seconds": opened, "open_embedded_texts": embedded, "rss_before_open_mb": before,
+    coarse = _coarse_cost(engine, embedder.inner, questions, spec)
+    return {"coarse": coarse, "open_seconds": opened, "open_embedded_texts": embedded, "rss_before_open_mb": before,
             "rss_after_open_mb": after, "sentences": engine.sentence_count,
             "latency_ms": _percentiles([w for w, _ in big]), "seed_latency_ms": _percentiles([w for w, _ in small]),
             "cpu_ms": _percentiles([c for _, c in big]), "seed_cpu_ms": _percentiles([c for _, c in small]), "peak_rss_mb": serving_peak, "quality": quality}
+
+
+def _coarse_cost(engine, embedder, questions: list[str], spec: dict) -> dict | None:
+    """What the coarse (inverted-file) candidate search costs against the exact scan, when the
+    index has one: the exact search's best 256, 10 and 1 that it also finds, the time of
+    each search, and global P@1 with the exact search in its place."""
+    from index import candidates
+
+    corpus = engine.corpus
+    if corpus.coarse is None:
+        return None
+    vectors = embedder.encode(questions)
+    kept = {256: [], 10: [], 1: []}
+    times = {"exact": [], "coarse": []}
+    for q in vectors:
+        q = q[None]
+        found = {}
+        for name, coarse in (("exact", None), ("coarse", corpus.coarse)):
+            t = time.perf_counter()
+            found[name] = candidates.nearest(corpus.dense, coarse, q, 256)
+            times[name].append(time.perf_counter() - t)
+        reached = set(found["coarse"].tolist())
+        for k in kept:
+            best = found["exact"][:k].tolist()
+            kept[k].append(sum(row in reached for row in best) / len(best))
+    corpus.coarse, coarse = None, corpus.coarse  # the same engine, searching exactly
+    try:
+        exact_quality = _quality(engine, spec["squad"], spec["quality"])
+    finally:
+        corpus.coarse = coarse
+    return {"cells": int(coarse.nlist), "cells_read": int(coarse.nprobe),
+            "kept": {str(k): statistics.mean(v) for k, v in kept.items()},
+            "search_ms": {name: statistics.median(v) * 1000 for name, v in times.items()},
+            "exact_quality": exact_quality}
 
 
 def _percentiles(seconds: list[float]) -> dict:
@@ -358,6 +393,15 @@ def figures(r: dict) -> list[tuple]:
         ]
     at_size, alone = serve["quality"]["p_at_1"], small["quality"]["p_at_1"]
     rows.append(("global P@1 vs the 16 articles alone", at_size, "", alone, "drop <= 0.02", alone - at_size <= 0.02))
+    coarse = serve.get("coarse")
+    if coarse:
+        rows += [
+            ("  the same with the exact dense search instead of the coarse", coarse["exact_quality"]["p_at_1"], "", alone, "", None),
+            ("coarse search: share of the exact best 256 it finds", coarse["kept"]["256"], "", None, "", None),
+            ("  of the exact best 10", coarse["kept"]["10"], "", None, "", None),
+            ("  of the exact best 1", coarse["kept"]["1"], "", None, "", None),
+            ("  search time (ms) vs the exact scan's", coarse["search_ms"]["coarse"], "ms", coarse["search_ms"]["exact"], "", None),
+        ]
     return rows
 
 
@@ -381,6 +425,9 @@ def print_table(size: int, r: dict, corpus: ScaleCorpus) -> str:
     else:
         lines.append("  updates: not measured (no unused page left to add, or no prose document to change)")
     s = r["serve"]
+    if s.get("coarse"):
+        lines.append(f"  dense candidates: {s['coarse']['cells']} k-means cells, the nearest {s['coarse']['cells_read']} read "
+                     f"(index/candidates.py); searches compared on the {LATENCY_QUESTIONS} latency questions")
     lines.append(f"  latency over {s['latency_ms']['n']} asks (2 rounds of the same questions); quality over "
                  f"{s['quality']['questions']} answerable questions; model-loaded RSS before opening {s['rss_before_open_mb']:.0f} MB")
     phases = [("bare", r["bare_runs"][0]), ("build", r["build"]), ("bare", r["bare_runs"][1])]

@@ -62,6 +62,7 @@ from .errors import IndexStorageError
 from .leases import READERS, remove_unless_served, writer, writer_if_free
 from .lexical import load_bm25, save_bm25
 from .sentences import Sentence
+from .token_file import StoredCodes
 from .tokens import TokenVectors
 
 log = logging.getLogger(__name__)
@@ -386,8 +387,8 @@ def _load(folder: Path, manifest: dict, files: dict[str, str]) -> Corpus:
 
 
 def mapped(corpus: Corpus, build: Path) -> Corpus:
-    """``corpus``, just written as ``build``, with the build's memory-mapped token codes in
-    place of the copy in memory: a process serves what it built at the size it would
+    """``corpus``, just written as ``build``, reading its token codes from the build's file
+    like a process that opened it: a process serves what it built at the size it would
     serve it after a restart."""
     if corpus.tokens is None:
         return corpus
@@ -395,13 +396,12 @@ def mapped(corpus: Corpus, build: Path) -> Corpus:
 
 
 def load_tokens(build: Path) -> TokenVectors | None:
-    """A build's token vectors, the codes memory-mapped: most of an index's bytes (about
-    10 KB a sentence), of which a question reads its shortlist's few, so they stay on
-    disk (in the page cache) rather than in the process."""
+    """A build's token vectors, the codes left in their file and read as questions need them
+    (``token_file.StoredCodes``); the scales, ids and offsets, a tenth of the bytes, in memory."""
     if not (build / "tokens.npy").is_file():
         return None
     return TokenVectors(
-        np.load(build / "tokens.npy", mmap_mode="r"),
+        StoredCodes(build / "tokens.npy"),
         *(np.load(build / f"{name}.npy") for name in ("token-scales", "token-ids", "token-offsets")),
     )
 

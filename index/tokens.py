@@ -20,6 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from .fitted import fitted
+from .token_file import StoredCodes
 
 # A question word found only in the sentence before counts this much: that sentence
 # often names what this one calls "it" (1.0 would rank the sentence before as high as
@@ -52,7 +53,7 @@ class TokenVectors:
     float16.
     """
 
-    codes: np.ndarray  # (T, d) int8
+    codes: np.ndarray | StoredCodes  # (T, d) int8; a served build's stay in its file
     scales: np.ndarray  # (T,) float32
     ids: np.ndarray  # (T,) int32 vocabulary ids, for rarity weights
     offsets: np.ndarray  # (n + 1,) int64

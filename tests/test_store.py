@@ -17,6 +17,7 @@ from index import Engine, IndexParams
 from index import leases, store
 from index.embedder import HashingEmbedder
 from index.served import load_current
+from index.token_file import StoredCodes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -448,10 +449,10 @@ def test_a_build_from_before_the_derived_files_still_opens_and_answers_the_same(
 def test_token_codes_are_served_from_the_build_file_not_a_copy_in_memory(seeds, tmp_path, embedder):
     # The real model: only it gives token vectors, and they are most of an index's bytes.
     built = _open(seeds, tmp_path / "idx", embedder)
-    assert isinstance(built.corpus.tokens.codes, np.memmap)  # the process that built it, too
+    assert isinstance(built.corpus.tokens.codes, StoredCodes)  # the process that built it, too
     opened = _open(seeds, tmp_path / "idx", embedder)
-    assert isinstance(opened.corpus.tokens.codes, np.memmap)
-    assert Path(opened.corpus.tokens.codes.filename).parent == store.current_build(tmp_path / "idx")
+    assert isinstance(opened.corpus.tokens.codes, StoredCodes)
+    assert opened.corpus.tokens.codes.path.parent == store.current_build(tmp_path / "idx")
     assert opened.ask("when did relations begin?").quote.startswith("Diplomatic relations began in 1924")
 
 

@@ -169,3 +169,38 @@ def test_without_question_tokens_the_ranking_is_the_shortlist_ranking(embedder) 
     # Without token vectors the decision is the one fitted without them: the answer in
     # hand is still given, not refused for lack of a token matching score.
     assert matched.verdict != "not_found" and plain.verdict != "not_found"
+
+
+def test_stored_codes_read_rows_windows_and_all_as_the_array_would(tmp_path):
+    import gc
+
+    from index.token_file import StoredCodes
+
+    codes = np.random.default_rng(3).integers(-127, 128, size=(300, 12)).astype(np.int8)
+    np.save(tmp_path / "tokens.npy", codes)
+    stored = StoredCodes(tmp_path / "tokens.npy")
+    assert stored.shape == (300, 12) and len(stored) == 300 and stored.nbytes == codes.nbytes
+    picks = np.array([5, 6, 7, 40, 41, 299, 0])  # runs and a row out of order
+    assert np.array_equal(stored[picks], codes[picks])
+    window = stored[100:150]
+    del stored
+    gc.collect()  # the window keeps the file open
+    assert np.array_equal(np.asarray(window), codes[100:150])
+    assert np.array_equal(window[np.array([0, 49])], codes[[100, 149]])
+    with pytest.raises(IndexError):
+        window[np.array([50])]
+    store_ = TokenVectors(window, np.ones(50, np.float32), np.arange(50, dtype=np.int32), np.array([0, 20, 50]))
+    assert np.array_equal(store_.of(1)[0], codes[120:150].astype(np.float32))
+    joined = TokenVectors.concat([store_.slice(1, 2), store_.slice(0, 1)], 12)
+    assert np.array_equal(joined.codes, np.concatenate([codes[120:150], codes[100:120]]))
+
+
+def test_stored_codes_cut_short_after_opening_fail_loudly(tmp_path):
+    from index.token_file import StoredCodes
+
+    np.save(tmp_path / "tokens.npy", np.ones((100, 8), np.int8))
+    stored = StoredCodes(tmp_path / "tokens.npy")
+    with (tmp_path / "tokens.npy").open("r+b") as fh:
+        fh.truncate(200)
+    with pytest.raises(OSError, match="ended early"):
+        stored[np.array([90])]

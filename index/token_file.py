@@ -1,0 +1,113 @@
+"""Token codes read from a build's file when a question needs them, not held in memory.
+
+The int8 token codes are most of an index: about 10 KB a sentence, a gigabyte at
+100,000 sentences. A question reads its shortlist's (64 sentences and the ones before
+them, some 1.3 MB). Memory-mapped, every page a question had touched stayed in the
+process's resident memory, so a bot that had answered a few thousand questions held
+most of the file. Read with ``pread`` the same pages sit in the kernel's page cache,
+shared by every process serving the build and given back under pressure, and the
+process holds only what the question in hand uses.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+class StoredCodes:
+    """A (rows, width) int8 array in a ``.npy`` file, rows read on demand.
+
+    Enough of an array for ``TokenVectors``: ``codes[picks]`` for an integer array
+    reads those rows, ``codes[lo:hi]`` is a window on the file (no read), and
+    ``np.asarray(codes)`` reads it all (a rebuild copying unchanged documents' codes).
+    """
+
+    def __init__(self, path: Path, _window: tuple[int, int] | None = None, _file: "_OpenFile | None" = None) -> None:
+        self.path = Path(path)
+        self._file = _file if _file is not None else _OpenFile(self.path)
+        self._start, self._stop = _window if _window is not None else (0, self._file.rows)
+
+    # -- what numpy would tell of an array ---------------------------------------------------
+
+    dtype = np.dtype(np.int8)
+    ndim = 2
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self._stop - self._start, self._file.width)
+
+    @property
+    def nbytes(self) -> int:
+        return self.shape[0] * self.shape[1]
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    # -- reading --------------------------------------------------------------------------
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            lo, hi, step = key.indices(len(self))
+            if step != 1:
+                raise IndexError("only contiguous windows of stored codes")
+            return StoredCodes(self.path, (self._start + lo, self._start + max(lo, hi)), self._file)
+        picks = np.asarray(key, dtype=np.int64)
+        if picks.ndim != 1:
+            raise IndexError("stored codes are read by row numbers or a window")
+        if len(picks) and (picks.min() < 0 or picks.max() >= len(self)):
+            raise IndexError("row out of range")
+        return self._take(picks)
+
+    def _take(self, picks: np.ndarray) -> np.ndarray:
+        """The rows at ``picks``, one read per run of consecutive rows (a sentence's tokens)."""
+        width = self.shape[1]
+        out = np.empty((len(picks), width), np.int8)
+        if not len(picks):
+            return out
+        breaks = np.flatnonzero(np.diff(picks) != 1) + 1
+        starts = np.concatenate([[0], breaks])
+        ends = np.concatenate([breaks, [len(picks)]])
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            first = int(picks[a]) + self._start
+            self._file.read_into(out[a:b], first)
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = self._take(np.arange(len(self), dtype=np.int64)) if len(self) else np.empty(self.shape, np.int8)
+        return whole if dtype is None else whole.astype(dtype)
+
+
+
+class _OpenFile:
+    """The open ``.npy`` file that a ``StoredCodes`` and its windows share; closed with the last of them."""
+
+    _CHUNK = 1 << 28  # a read() is capped near 2 GB; a whole build's codes may be more
+
+    def __init__(self, path: Path) -> None:
+        with path.open("rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(fh)
+            if fortran or dtype != np.int8 or len(shape) != 2:
+                raise ValueError(f"{path.name} is not a C-ordered (rows, width) int8 array")
+            self.data_at = fh.tell()
+        self.rows, self.width = int(shape[0]), int(shape[1])
+        self.name = path.name
+        self.fd = os.open(path, os.O_RDONLY)
+
+    def read_into(self, out: np.ndarray, first_row: int) -> None:
+        """Fill ``out`` (rows, width) with the file's rows from ``first_row`` on."""
+        target = memoryview(out.reshape(-1)).cast("B")
+        done, offset = 0, self.data_at + first_row * self.width
+        while done < len(target):
+            got = os.preadv(self.fd, [target[done : done + self._CHUNK]], offset + done)
+            if got <= 0:
+                raise OSError(f"{self.name} ended early: it was changed or cut after it was checked")
+            done += got
+
+    def __del__(self) -> None:
+        fd = getattr(self, "fd", None)
+        if fd is not None:
+            os.close(fd)
