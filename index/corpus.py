@@ -51,9 +51,10 @@ class IndexParams:
 class Corpus:
     """An index as plain data: sentences, their vectors and what is derived from their text.
 
-    The derived parts (answer kinds, the vocabulary, proper words) are computed from the
-    texts when not given; a stored build gives them, so opening one reads them instead
-    of recomputing (seconds at 100,000 sentences). ``embed_documents`` is the builder.
+    The derived parts (answer kinds, the vocabulary's words, proper words, token rarity,
+    the coarse index, BM25) are computed when not given; a stored build gives them, so
+    opening one reads them instead of recomputing (seconds at 100,000 sentences).
+    ``embed_documents`` is the builder: it reuses unchanged documents' parts.
     """
 
     documents: list[Document]
@@ -163,8 +164,9 @@ class Corpus:
 def flat_index(vectors: np.ndarray) -> faiss.Index:
     """Exact inner-product search: on unit vectors that is cosine similarity.
 
-    Exact on purpose: at 100,000 sentences a scan takes a few milliseconds on two cores
-    (bench/bench_scale.py), less than an approximate index would save, and it loses nothing.
+    It is where the sentence vectors live (``flat_vectors``) and what every candidate's
+    cosine is read from; past ``candidates.COARSE_FROM`` sentences the candidates
+    themselves are found through the coarse index instead (a scan of 100,000 took 14 ms).
     """
     index = faiss.IndexFlatIP(vectors.shape[1])
     if len(vectors):
