@@ -62,7 +62,7 @@ from .errors import IndexStorageError
 from .leases import READERS, remove_unless_served, writer, writer_if_free
 from .lexical import load_bm25, save_bm25
 from .sentences import Sentence
-from .token_file import StoredCodes
+from .token_file import StoredCodes, save_codes
 from .tokens import TokenVectors
 
 log = logging.getLogger(__name__)
@@ -202,7 +202,7 @@ def _write_build(corpus: Corpus, folder: Path) -> None:
         save_bm25(corpus.bm25_sentences, folder / "bm25-sentences")
         save_bm25(corpus.bm25_chunks, folder / "bm25-chunks")
     if corpus.tokens is not None:
-        np.save(folder / "tokens.npy", corpus.tokens.codes)
+        save_codes(folder / "tokens.npy", corpus.tokens.codes)
         np.save(folder / "token-scales.npy", corpus.tokens.scales)
         np.save(folder / "token-ids.npy", corpus.tokens.ids)
         np.save(folder / "token-offsets.npy", corpus.tokens.offsets)

@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from .fitted import fitted
-from .token_file import StoredCodes
+from .token_file import ChainedCodes, StoredCodes
 
 # A question word found only in the sentence before counts this much: that sentence
 # often names what this one calls "it" (1.0 would rank the sentence before as high as
@@ -53,7 +53,7 @@ class TokenVectors:
     float16.
     """
 
-    codes: np.ndarray | StoredCodes  # (T, d) int8; a served build's stay in its file
+    codes: np.ndarray | StoredCodes | ChainedCodes  # (T, d) int8; a served build's stay in its file
     scales: np.ndarray  # (T,) float32
     ids: np.ndarray  # (T,) int32 vocabulary ids, for rarity weights
     offsets: np.ndarray  # (n + 1,) int64
@@ -71,7 +71,8 @@ class TokenVectors:
 
     @classmethod
     def concat(cls, parts: Sequence["TokenVectors"], dimension: int) -> "TokenVectors":
-        """The texts of all parts, in order; codes are copied as they are, never re-quantized."""
+        """The texts of all parts, in order; codes are chained as they are (``ChainedCodes``),
+        never copied together or re-quantized."""
         offsets = [np.zeros(1, np.int64)]
         for part in parts:
             offsets.append(part.offsets[1:] + offsets[-1][-1])
@@ -79,7 +80,7 @@ class TokenVectors:
         if not filled:
             return cls(np.zeros((0, dimension), np.int8), np.zeros(0, np.float32), np.zeros(0, np.int32), np.concatenate(offsets))
         return cls(
-            np.concatenate([p.codes for p in filled]),
+            filled[0].codes if len(filled) == 1 else ChainedCodes([p.codes for p in filled]),
             np.concatenate([p.scales for p in filled]),
             np.concatenate([p.ids for p in filled]),
             np.concatenate(offsets),

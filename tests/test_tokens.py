@@ -204,3 +204,21 @@ def test_stored_codes_cut_short_after_opening_fail_loudly(tmp_path):
         fh.truncate(200)
     with pytest.raises(OSError, match="ended early"):
         stored[np.array([90])]
+
+
+def test_chained_codes_read_and_save_as_their_parts_joined(tmp_path):
+    from index.token_file import ChainedCodes, StoredCodes, save_codes
+
+    rng = np.random.default_rng(4)
+    a, b = (rng.integers(-127, 128, size=(n, 6)).astype(np.int8) for n in (40, 25))
+    np.save(tmp_path / "old.npy", b)
+    chained = ChainedCodes([a, StoredCodes(tmp_path / "old.npy")[5:25], np.zeros((0, 6), np.int8)])
+    joined = np.concatenate([a, b[5:25]])
+    assert chained.shape == joined.shape == (60, 6)
+    picks = np.array([0, 39, 40, 41, 59, 3])
+    assert np.array_equal(chained[picks], joined[picks])
+    assert np.array_equal(np.asarray(chained[35:45]), joined[35:45])
+    assert np.array_equal(np.asarray(ChainedCodes([chained[50:60], chained[0:2]])), np.concatenate([joined[50:60], joined[:2]]))
+    save_codes(tmp_path / "new.npy", chained)
+    assert np.array_equal(np.load(tmp_path / "new.npy"), joined)
+    assert np.array_equal(StoredCodes(tmp_path / "new.npy")[picks], joined[picks])
