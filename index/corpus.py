@@ -70,8 +70,9 @@ class Corpus:
     # Each sentence's multilingual-e5 vector, for questions in other languages; None when off.
     multilingual: np.ndarray | None = None
     dense_multilingual: faiss.Index | None = None
-    # Past ``candidates.COARSE_FROM`` sentences, the inverted-file index the first stage searches.
+    # Past ``candidates.COARSE_FROM`` sentences, the inverted-file indexes searched for candidates.
     coarse: faiss.Index | None = None
+    coarse_multilingual: faiss.Index | None = None
     kinds: np.ndarray | None = None  # (n,) answer-kind bit masks
     words: frozenset[str] | None = None  # every word of the titles and sentences, folded
     proper: frozenset[str] | None = None  # words the corpus writes capitalised: names, demonyms
@@ -119,6 +120,8 @@ class Corpus:
             if self.dense_multilingual is None:
                 self.dense_multilingual = flat_index(self.multilingual)
             self.multilingual = flat_vectors(self.dense_multilingual)
+            if self.coarse_multilingual is None:
+                self.coarse_multilingual = coarse_index(self.multilingual)
         if texts and self.bm25_sentences is None:
             self.bm25_sentences = build_bm25(texts)
         if texts and self.bm25_chunks is None:

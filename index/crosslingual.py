@@ -27,6 +27,7 @@ from functools import lru_cache
 import numpy as np
 
 from .answer_types import Kind
+from .candidates import nearest
 from .corpus import Corpus
 from .fitted import fitted
 from .lexical import fold
@@ -151,8 +152,7 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
     elif len(corpus.sentences) <= _FULL_SCAN:
         rows = np.arange(len(corpus.sentences))
     else:
-        _, found = corpus.dense_multilingual.search(q.reshape(1, -1).astype(np.float32), min(_POOL, len(corpus.sentences)))
-        rows = found[0][found[0] >= 0]
+        rows = nearest(corpus.dense_multilingual, corpus.coarse_multilingual, q.reshape(1, -1), min(_POOL, len(corpus.sentences)))
     rows = rows[_long_enough(corpus)[rows]] if len(rows) else rows
     if not len(rows):  # nothing but headings in scope: keep them rather than answer from nothing
         rows = scope if scope is not None else np.arange(len(corpus.sentences))

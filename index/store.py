@@ -11,7 +11,8 @@ Layout of ``index_dir``::
                             bm25-chunks/, and, when the model gives
                             token vectors, tokens.npy (int8), token-scales.npy,
                             token-ids.npy, token-offsets.npy, token-rarity.npy; with multilingual
-                            answers on, multilingual.faiss (multilingual-e5 vectors);
+                            answers on, multilingual.faiss (multilingual-e5 vectors,
+                            and their multilingual-coarse.faiss past that size);
                             and .readers, the lock file of the processes serving it
                             (not in the manifest)
 
@@ -209,6 +210,8 @@ def _write_build(corpus: Corpus, folder: Path) -> None:
         np.save(folder / "token-rarity.npy", corpus.rarity)
     if corpus.dense_multilingual is not None:
         faiss.write_index(corpus.dense_multilingual, str(folder / "multilingual.faiss"))
+        if corpus.coarse_multilingual is not None:
+            faiss.write_index(corpus.coarse_multilingual, str(folder / "multilingual-coarse.faiss"))
 
 
 def _manifest(corpus: Corpus, model: str, files: dict[str, str], multilingual: str | None = None) -> dict:
@@ -355,9 +358,11 @@ def _load(folder: Path, manifest: dict, files: dict[str, str]) -> Corpus:
         coarse = None
         if (folder / "sentences-coarse.faiss").is_file():
             coarse = prepared(faiss.read_index(str(folder / "sentences-coarse.faiss")))
-        dense_multilingual = None
+        dense_multilingual = coarse_multilingual = None
         if manifest.get("multilingual") and (folder / "multilingual.faiss").is_file():
             dense_multilingual = faiss.read_index(str(folder / "multilingual.faiss"))
+            if (folder / "multilingual-coarse.faiss").is_file():
+                coarse_multilingual = prepared(faiss.read_index(str(folder / "multilingual-coarse.faiss")))
         # Builds from before these were stored derive them again (slower to open, the same answers).
         derived = json.loads((folder / "words.json").read_text(encoding="utf-8")) if (folder / "words.json").is_file() else {}
         corpus = Corpus(
@@ -372,6 +377,7 @@ def _load(folder: Path, manifest: dict, files: dict[str, str]) -> Corpus:
             tokens=load_tokens(folder),
             multilingual=flat_vectors(dense_multilingual) if dense_multilingual is not None else None,
             dense_multilingual=dense_multilingual,
+            coarse_multilingual=coarse_multilingual,
             kinds=np.load(folder / "kinds.npy") if (folder / "kinds.npy").is_file() else None,
             words=frozenset(derived["words"]) if "words" in derived else None,
             proper=frozenset(derived["proper"]) if "proper" in derived else None,

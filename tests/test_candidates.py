@@ -51,3 +51,20 @@ def test_a_large_build_stores_its_coarse_index_and_answers_through_it(seeds, tmp
     assert opened.corpus.coarse is not None and opened.corpus.coarse.ntotal == opened.sentence_count
     assert opened.ask("when was gyokuro first made").quote == "Gyokuro was first made in 1835."
     assert searched and searched[0] is opened.corpus.coarse
+
+
+def test_multilingual_vectors_get_their_own_coarse_index_and_questions_in_other_languages_use_it(seeds, tmp_path, e5, monkeypatch):
+    from index import crosslingual
+
+    monkeypatch.setattr(candidates, "COARSE_FROM", 8)
+    monkeypatch.setattr(crosslingual, "_FULL_SCAN", 4)
+    Engine.open(seeds, tmp_path / "idx", HashingEmbedder(), multilingual=e5)
+    assert (store.current_build(tmp_path / "idx") / "multilingual-coarse.faiss").is_file()
+    searched = []
+    real = candidates.nearest
+    monkeypatch.setattr(crosslingual, "nearest", lambda exact, coarse, q, k: searched.append(coarse) or real(exact, coarse, q, k))
+    opened = Engine.open(seeds, tmp_path / "idx", HashingEmbedder(), multilingual=e5)
+    assert opened.corpus.coarse_multilingual is not None
+    answer = opened.ask("Türkiye ile Japonya arasındaki diplomatik ilişkiler hangi yılda kuruldu?")
+    assert answer.crosslingual and searched and searched[0] is opened.corpus.coarse_multilingual
+    assert answer.quote.startswith("Diplomatic relations began in 1924")
