@@ -4,8 +4,8 @@ Layout of ``index_dir``::
 
     CURRENT                 name of the build folder in service (replaced atomically)
     .lock                   the writer lock: one process builds at a time
-    build-<time>-<id>/      manifest.json, documents.json, sentences.faiss (and past
-                            32,768 sentences sentences-coarse.faiss, candidates.py),
+    build-<time>-<id>/      manifest.json, documents.json, sentences.faiss (and, past
+                            32,768 sentences, sentences-coarse.faiss: candidates.py),
                             kinds.npy and words.json (derived from the texts, kept so
                             opening need not derive them), bm25-sentences/,
                             bm25-chunks/, and, when the model gives
@@ -45,8 +45,8 @@ import os
 import shutil
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from datetime import datetime, timezone
@@ -321,10 +321,11 @@ def load(index_dir: Path, manifest: dict, build: Path | None = None) -> Corpus:
     if folder is None:
         raise CorruptIndex("no build in service")
     files = dict(manifest["files"])
-    # The token codes are most of a build's bytes and numpy reads them safely whatever
-    # they hold, so they are checked on the other core while the rest loads (a second
-    # at 100,000 sentences); every other file is checked before it is read: FAISS may
-    # abort the process on a damaged file rather than raise.
+    # The token codes are most of a build's bytes and are only ever read as bytes
+    # (token_file.StoredCodes), harmless whatever they hold, so their hash is checked on
+    # the other core while the rest loads (a second at 100,000 sentences). Every other
+    # file is checked before it is read: FAISS may abort the process on a damaged file
+    # rather than raise.
     late = {rel: files.pop(rel) for rel in _CHECKED_WHILE_LOADING if rel in files}
     with ThreadPoolExecutor(max_workers=1) as pool:
         checked = pool.submit(_check, folder, late)
