@@ -1,6 +1,6 @@
 """The engine at size: build, open, memory, latency, updates and quality over N sentences.
 
-Run (on 2 quiet cores about 10 minutes at 10,000 sentences; hours at 100,000):
+Run (on 2 quiet cores about 10 minutes at 10,000 sentences, 45 at 100,000):
 
     .venv/bin/python bench/bench_scale.py --squad /work/shared/data/squad/dev-v2.0-16articles.json \\
         --prose /tmp/pydoc /tmp/djdoc /tmp/sphinxdoc --sizes 10000 30000 100000

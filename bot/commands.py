@@ -81,14 +81,16 @@ def open_multilingual(mode: str):
 
 
 class _ProgressBar:
-    """Embedding progress on standard error: a tqdm bar on a terminal, else one summary line.
-
-    A bar redrawn with carriage returns is noise in a pipe or a log file.
+    """Build progress on standard error: on a terminal a tqdm bar per counted stage
+    (splitting, embedding: with rate and time left) and a line as each other stage
+    begins (indexing words, saving: seconds at 100,000 sentences); in a pipe or a log
+    file one summary line, since a bar redrawn with carriage returns is noise there.
     """
 
     def __init__(self, stream=None) -> None:
         self.stream = stream or sys.stderr
         self.bar = None
+        self.stage: str | None = None
         self.done = self.total = 0
         self.started: float | None = None
 
@@ -96,24 +98,35 @@ class _ProgressBar:
         if stage.startswith("waiting"):  # another process (a bot, say) is building this index
             print(f"{stage}…", file=self.stream, flush=True)
             return
-        if stage != "embedding":
-            return
-        if self.started is None:
-            self.started = time.perf_counter()
-        self.done, self.total = done, total
+        if stage == "embedding":
+            if self.started is None:
+                self.started = time.perf_counter()
+            self.done, self.total = done, total
         if not _is_terminal(self.stream):
             return
-        if self.bar is None:
-            from tqdm import tqdm
+        counted = total > 1  # (0, 1) marks a stage that only has a start
+        if stage != self.stage:
+            self._close_bar()
+            self.stage = stage
+            if not counted and stage != "reading":
+                print(f"{stage}…", file=self.stream, flush=True)
+        if counted:
+            if self.bar is None:
+                from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc="embedding", unit="text", file=self.stream, leave=False)
-        self.bar.n = done
-        self.bar.refresh()
+                unit = "text" if stage == "embedding" else "document"
+                self.bar = tqdm(total=total, desc=stage, unit=unit, file=self.stream, leave=False)
+            self.bar.n = done
+            self.bar.refresh()
 
-    def close(self) -> None:
+    def _close_bar(self) -> None:
         if self.bar is not None:
             self.bar.close()
-        elif self.started is not None:
+            self.bar = None
+
+    def close(self) -> None:
+        self._close_bar()
+        if self.started is not None and not _is_terminal(self.stream):
             seconds = time.perf_counter() - self.started
             print(f"embedded {self.done} of {self.total} texts in {seconds:.1f} s", file=self.stream)
 

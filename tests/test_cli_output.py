@@ -15,8 +15,11 @@ class _Terminal(io.StringIO):
 
 def _feed(bar: _ProgressBar) -> None:
     bar("reading", 0, 1)
+    for done in (50, 100, 120):
+        bar("splitting documents into sentences", done, 120)
     for done in (0, 10, 20, 30):
         bar("embedding", done, 30)
+    bar("indexing words", 0, 1)
     bar("saving", 0, 1)
     bar.close()
 
@@ -28,10 +31,14 @@ def test_progress_to_a_pipe_is_one_summary_line():
     assert out.getvalue().startswith("embedded 30 of 30 texts in ") and out.getvalue().count("\n") == 1
 
 
-def test_progress_on_a_terminal_is_a_bar():
+def test_progress_on_a_terminal_is_a_bar_per_counted_stage_and_a_line_per_other():
     out = _Terminal()
     _feed(_ProgressBar(out))
-    assert "embedding" in out.getvalue() and "30/30" in out.getvalue()
+    text = out.getvalue()
+    assert "embedding" in text and "30/30" in text
+    assert "splitting documents into sentences" in text and "120/120" in text
+    assert "indexing words…\n" in text and "saving…\n" in text
+    assert "reading…" not in text  # an instant: saying so would only be noise
 
 
 def test_nothing_embedded_prints_nothing():
