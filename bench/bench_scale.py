@@ -113,7 +113,7 @@ def _timed(work) -> tuple[float, float]:
 
 def phase_bare(spec: dict) -> dict:
     """A bare MiniLM encode of the corpus's sentences, once each (what a build embeds since session 6)."""
-    from index.corpus import split_documents
+    from index.building import split_documents
     from index.documents import load_documents
 
     embedder = _model()

@@ -170,7 +170,8 @@ def _casual(args: argparse.Namespace, embedder: Any) -> dict:
 
 
 def _squad(args: argparse.Namespace, embedder: Any, squad: Any) -> dict:
-    from index.corpus import IndexParams, embed_documents
+    from index.building import embed_documents
+    from index.corpus import IndexParams
     from index.evaluation import evaluate_squad, pick_questions
     from index.ranking import Calibration, Weights
 

@@ -278,7 +278,8 @@ def casual_cases(squad, corpus, embedder: Any, scopes: dict, decoded: dict) -> l
 def embed_cached(documents: list, embedder: Any, name: str, multilingual: Any = None):
     """A corpus of these documents, their vectors kept in ``CACHE`` between runs."""
     from index import store
-    from index.corpus import IndexParams, document_parts, embed_documents
+    from index.building import document_parts, embed_documents
+    from index.corpus import IndexParams
 
     folder = CACHE / name
     cached = {}

@@ -11,7 +11,8 @@ import numpy as np
 
 from .answer import Answer, DocumentInfo, Passage
 from .answer_types import highlight
-from .corpus import Corpus, IndexParams, Progress
+from .building import Progress
+from .corpus import Corpus, IndexParams
 from .crosslingual import rank_crosslingual
 from .embedder import Embedder
 from .errors import InvalidQuestion, UnknownDocument

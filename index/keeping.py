@@ -18,7 +18,8 @@ from pathlib import Path
 
 from . import leases, store
 from .answer import BuildReport
-from .corpus import Corpus, IndexParams, Progress, document_parts, embed_documents
+from .building import Progress, document_parts, embed_documents
+from .corpus import Corpus, IndexParams
 from .documents import load_documents
 from .embedder import Embedder
 from .errors import IndexBuildError, RebuildInProgress

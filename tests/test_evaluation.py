@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.corpus import IndexParams, embed_documents
+from index.building import embed_documents
+from index.corpus import IndexParams
 from index.embedder import HashingEmbedder
 from index.evaluation import (
     Scores,

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from index import fitting, logistic
-from index.corpus import IndexParams, embed_documents
+from index.building import embed_documents
+from index.corpus import IndexParams
 from index.embedder import HashingEmbedder
 from index.evaluation import gold_rows, squad_documents
 from index.fitted import fitted

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.corpus import IndexParams, embed_documents
+from index.building import embed_documents
+from index.corpus import IndexParams
 from index.documents import Document
 from index.embedder import HashingEmbedder
 from index.lexical import bm25_scores, content_words, soft_coverage, tokenize

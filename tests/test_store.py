@@ -415,13 +415,15 @@ def _write_after(idx, waited, order):
 
 def test_opening_a_build_reads_what_was_derived_from_the_texts(seeds, tmp_path, hashing, monkeypatch):
     built = _open(seeds, tmp_path / "idx", hashing).corpus
+    import index.building as building
     import index.corpus as corpus_module
 
     def derive_again(*_):
         raise AssertionError("opening a build derived its texts again")
 
-    for name in ("kind_masks", "proper_words", "words_of", "split_document"):
+    for name in ("kind_masks", "proper_words", "words_of"):
         monkeypatch.setattr(corpus_module, name, derive_again)
+    monkeypatch.setattr(building, "split_document", derive_again)
     monkeypatch.setattr(corpus_module.TokenVectors, "rarity", derive_again)
     opened = _open(seeds, tmp_path / "idx", HashingEmbedder()).corpus
     assert np.array_equal(opened.rarity, built.rarity) and opened.rarity.any()
@@ -474,12 +476,12 @@ def test_sentence_vectors_are_faiss_own_storage_and_outlive_a_dropped_index(seed
 def test_a_rebuild_splits_only_the_documents_that_changed(seeds, tmp_path, hashing, monkeypatch):
     _add(seeds, "tea.md", "# Tea\n\nMatcha is whisked with a bamboo whisk. Sencha is steeped.\n")
     first = _open(seeds, tmp_path / "idx", hashing).corpus
-    import index.corpus as corpus_module
+    import index.building as building
 
     split, kinds = [], []
-    real_split, real_kinds = corpus_module.split_document, corpus_module.kind_masks
-    monkeypatch.setattr(corpus_module, "split_document", lambda doc, i: split.append(doc.path) or real_split(doc, i))
-    monkeypatch.setattr(corpus_module, "kind_masks", lambda texts: kinds.append(len(texts)) or real_kinds(texts))
+    real_split, real_kinds = building.split_document, building.kind_masks
+    monkeypatch.setattr(building, "split_document", lambda doc, i: split.append(doc.path) or real_split(doc, i))
+    monkeypatch.setattr(building, "kind_masks", lambda texts: kinds.append(len(texts)) or real_kinds(texts))
     _add(seeds, "tea.md", "# Tea\n\nMatcha is whisked with a bamboo whisk. Gyokuro was first made in 1835.\n")
     engine = _open(seeds, tmp_path / "idx", HashingEmbedder())
     assert split == ["tea.md"] and kinds == [2]

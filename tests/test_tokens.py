@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from index import Engine, store
-from index.corpus import IndexParams, embed_documents
+from index.building import embed_documents
+from index.corpus import IndexParams
 from index.documents import Document
 from index.embedder import HashingEmbedder
 from index.ranking import SHORTLIST_WEIGHTS, rank
