@@ -16,27 +16,14 @@ from pathlib import Path
 import numpy as np
 
 
-class StoredCodes:
-    """A (rows, width) int8 array in a ``.npy`` file, rows read on demand.
-
-    Enough of an array for ``TokenVectors``: ``codes[picks]`` for an integer array
-    reads those rows, ``codes[lo:hi]`` is a window on the file (no read), and
-    ``np.asarray(codes)`` reads it all (a rebuild copying unchanged documents' codes).
-    """
-
-    def __init__(self, path: Path, _window: tuple[int, int] | None = None, _file: "_OpenFile | None" = None) -> None:
-        self.path = Path(path)
-        self._file = _file if _file is not None else _OpenFile(self.path)
-        self._start, self._stop = _window if _window is not None else (0, self._file.rows)
-
-    # -- what numpy would tell of an array ---------------------------------------------------
+class _Codes:
+    """What ``TokenVectors`` needs of an int8 (rows, width) array, for codes not held as one:
+    ``codes[lo:hi]`` is a window (no read), ``codes[picks]`` reads those rows, and
+    ``np.asarray(codes)`` reads them all. Subclasses give ``shape``, ``_window`` and ``_take``."""
 
     dtype = np.dtype(np.int8)
     ndim = 2
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (self._stop - self._start, self._file.width)
+    shape: tuple[int, int]
 
     @property
     def nbytes(self) -> int:
@@ -45,39 +32,100 @@ class StoredCodes:
     def __len__(self) -> int:
         return self.shape[0]
 
-    # -- reading --------------------------------------------------------------------------
-
     def __getitem__(self, key):
         if isinstance(key, slice):
             lo, hi, step = key.indices(len(self))
             if step != 1:
-                raise IndexError("only contiguous windows of stored codes")
-            return StoredCodes(self.path, (self._start + lo, self._start + max(lo, hi)), self._file)
+                raise IndexError("only contiguous windows of token codes")
+            return self._window(lo, max(lo, hi))
         picks = np.asarray(key, dtype=np.int64)
         if picks.ndim != 1:
-            raise IndexError("stored codes are read by row numbers or a window")
+            raise IndexError("token codes are read by row numbers or a window")
         if len(picks) and (picks.min() < 0 or picks.max() >= len(self)):
             raise IndexError("row out of range")
         return self._take(picks)
 
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        whole = self._take(np.arange(len(self), dtype=np.int64))
+        return whole if dtype is None else whole.astype(dtype)
+
+    def _window(self, lo: int, hi: int):
+        raise NotImplementedError
+
+    def _take(self, picks: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+
+class StoredCodes(_Codes):
+    """A (rows, width) int8 array in a ``.npy`` file, rows read on demand (a rebuild copying
+    unchanged documents' codes reads a window whole)."""
+
+    def __init__(self, path: Path, _window: tuple[int, int] | None = None, _file: "_OpenFile | None" = None) -> None:
+        self.path = Path(path)
+        self._file = _file if _file is not None else _OpenFile(self.path)
+        self._start, self._stop = _window if _window is not None else (0, self._file.rows)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self._stop - self._start, self._file.width)
+
+    def _window(self, lo: int, hi: int) -> "StoredCodes":
+        return StoredCodes(self.path, (self._start + lo, self._start + hi), self._file)
+
     def _take(self, picks: np.ndarray) -> np.ndarray:
         """The rows at ``picks``, one read per run of consecutive rows (a sentence's tokens)."""
-        width = self.shape[1]
-        out = np.empty((len(picks), width), np.int8)
+        out = np.empty((len(picks), self.shape[1]), np.int8)
         if not len(picks):
             return out
         breaks = np.flatnonzero(np.diff(picks) != 1) + 1
         starts = np.concatenate([[0], breaks])
         ends = np.concatenate([breaks, [len(picks)]])
         for a, b in zip(starts.tolist(), ends.tolist()):
-            first = int(picks[a]) + self._start
-            self._file.read_into(out[a:b], first)
+            self._file.read_into(out[a:b], int(picks[a]) + self._start)
         return out
 
+
+class ChainedCodes(_Codes):
+    """Several code arrays (in memory or stored) read as one, without copying them together.
+
+    A build's token codes are its documents' parts: batches just embedded and unchanged
+    documents' windows on the old build's file. Joined into one array they took a
+    gigabyte more at 100,000 sentences; chained, they are written to the new file part
+    by part (``save_codes``) and read from there.
+    """
+
+    def __init__(self, parts: list) -> None:
+        flat = []
+        for part in parts:
+            flat.extend(part.parts if isinstance(part, ChainedCodes) else [part])
+        self.parts = [p for p in flat if len(p)]
+        self.width = int(flat[0].shape[1]) if flat else 0
+        self.bounds = np.cumsum([0] + [len(p) for p in self.parts])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (int(self.bounds[-1]), self.width)
+
+    def _window(self, lo: int, hi: int):
+        windows = []
+        for part, start in zip(self.parts, self.bounds[:-1].tolist()):
+            a, b = max(lo - start, 0), min(hi - start, len(part))
+            if a < b:
+                windows.append(part[a:b])
+        return ChainedCodes(windows) if windows else np.empty((0, self.width), np.int8)
+
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        whole = self._take(np.arange(len(self), dtype=np.int64)) if len(self) else np.empty(self.shape, np.int8)
+        # Part by part: a whole build's codes through ``_take`` would sort 2.5 million rows into parts.
+        whole = np.concatenate([np.asarray(p) for p in self.parts]) if self.parts else np.empty((0, self.width), np.int8)
         return whole if dtype is None else whole.astype(dtype)
 
+    def _take(self, picks: np.ndarray) -> np.ndarray:
+        out = np.empty((len(picks), self.width), np.int8)
+        owner = np.searchsorted(self.bounds, picks, side="right") - 1
+        for i in np.unique(owner).tolist():
+            mine = owner == i
+            out[mine] = self.parts[i][picks[mine] - self.bounds[i]]
+        return out
 
 
 class _OpenFile:
@@ -111,63 +159,6 @@ class _OpenFile:
         fd = getattr(self, "fd", None)
         if fd is not None:
             os.close(fd)
-
-
-class ChainedCodes:
-    """Several code arrays (in memory or stored) read as one, without copying them together.
-
-    A build's token codes are its documents' parts: batches just embedded and unchanged
-    documents' windows on the old build's file. Joined into one array they took a
-    gigabyte more at 100,000 sentences; chained, they are written to the new file part
-    by part (``save_codes``) and read from there.
-    """
-
-    dtype = np.dtype(np.int8)
-    ndim = 2
-
-    def __init__(self, parts: list) -> None:
-        flat = []
-        for part in parts:
-            flat.extend(part.parts if isinstance(part, ChainedCodes) else [part])
-        self.parts = [p for p in flat if len(p)]
-        self.width = int(flat[0].shape[1]) if flat else 0
-        self.bounds = np.cumsum([0] + [len(p) for p in self.parts])
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (int(self.bounds[-1]), self.width)
-
-    @property
-    def nbytes(self) -> int:
-        return self.shape[0] * self.shape[1]
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, key):
-        if isinstance(key, slice):
-            lo, hi, step = key.indices(len(self))
-            if step != 1:
-                raise IndexError("only contiguous windows of chained codes")
-            windows = []
-            for part, start in zip(self.parts, self.bounds[:-1].tolist()):
-                a, b = max(lo - start, 0), min(hi - start, len(part))
-                if a < b:
-                    windows.append(part[a:b])
-            return ChainedCodes(windows) if windows else np.empty((0, self.width), np.int8)
-        picks = np.asarray(key, dtype=np.int64)
-        if len(picks) and (picks.min() < 0 or picks.max() >= len(self)):
-            raise IndexError("row out of range")
-        out = np.empty((len(picks), self.width), np.int8)
-        owner = np.searchsorted(self.bounds, picks, side="right") - 1
-        for i in np.unique(owner).tolist():
-            mine = owner == i
-            out[mine] = self.parts[i][picks[mine] - self.bounds[i]]
-        return out
-
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        whole = np.concatenate([np.asarray(p) for p in self.parts]) if self.parts else np.empty((0, self.width), np.int8)
-        return whole if dtype is None else whole.astype(dtype)
 
 
 def save_codes(path: Path, codes) -> None:
