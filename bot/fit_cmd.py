@@ -139,11 +139,15 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
     import numpy as np
 
     from index import fitting_crosslingual as fc
+    from index.crosslingual import reading
+    from index.language import language_of
     from index.evaluation import casual_gold, gold_rows, load_casual_questions, load_squad
 
     squad = load_squad(args.squad)
     asked = load_casual_questions(MULTILINGUAL_TRAIN)
-    vectors = queries_cached([q.question for q in asked], multilingual, "multilingual-train")
+    # As the engine reads them: the language it tells, Turkish letters put back.
+    read = [reading(q.question, language_of(q.question)) for q in asked]
+    vectors = queries_cached(read, multilingual, "multilingual-train")
     paths = [d.path for d in squad.documents]
     topics = sorted({paths.index(q.document) for q in asked if q.document in paths})
     scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in topics}
@@ -156,12 +160,12 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
             other = topics[(topics.index(doc) + 1) % len(topics)]  # the same question, off the next article's topic
             title = squad.documents[doc].title
             for scope, far in ((scopes[doc], scopes[other]), (_window(scopes[doc], gold), _window(scopes[other], gold, scopes[doc]))):
-                cases.append(fc.make_cross_case(q.question, q.language, title, "answerable", corpus, scope, vectors[i], gold))
-                cases.append(fc.make_cross_case(q.question, q.language, title, "off_topic", corpus, far, vectors[i], np.zeros(0, np.int64)))
+                cases.append(fc.make_cross_case(read[i], q.language, title, "answerable", corpus, scope, vectors[i], gold))
+                cases.append(fc.make_cross_case(read[i], q.language, title, "off_topic", corpus, far, vectors[i], np.zeros(0, np.int64)))
         else:
             doc, turn = topics[turn % len(topics)], turn + 1
             for scope in (scopes[doc], scopes[doc][: 2 * SMALL_SCOPE + 1]):
-                cases.append(fc.make_cross_case(q.question, q.language, squad.documents[doc].title, "off_topic", corpus, scope, vectors[i], np.zeros(0, np.int64)))
+                cases.append(fc.make_cross_case(read[i], q.language, squad.documents[doc].title, "off_topic", corpus, scope, vectors[i], np.zeros(0, np.int64)))
     fit = fc.fit_crosslingual(cases)
     report = {"in_sample": fc.figures(cases, *fc.verdicts(fit, cases))}
     if cv:

@@ -32,6 +32,7 @@ from .corpus import Corpus
 from .fitted import fitted
 from .lexical import fold
 from .ranking import Calibration, Logistic, Ranking, _scale
+from .turkish import restore_letters
 
 _FULL_SCAN = 4096  # below this many sentences in scope, score them all exactly
 _POOL = 256
@@ -59,6 +60,14 @@ _KIND_WORDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
         r"|どこ|どの国|どの都市|どの町", re.IGNORECASE)),
 )
 _NAME = re.compile(r"[0-9]+|[a-z]{3,}")  # after folding and lowercasing: Latin words and numbers
+
+
+def reading(question: str, language: str) -> str:
+    """The question as e5 and the question-word patterns are given it: Turkish typed
+    without its letters gets them back ("iliskiler ne zaman basladi" -> "ilişkiler ne
+    zaman başladı"); on the training questions folded to ASCII, P@1 goes from 0.512 to
+    0.637 against 0.613 as written (``bench/turkish_letters.py``)."""
+    return restore_letters(question) if language == "tr" else question
 
 
 def crosslingual_kind(question: str) -> Kind:

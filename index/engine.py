@@ -13,7 +13,7 @@ from .answer import Answer, DocumentInfo, Passage
 from .answer_types import highlight
 from .building import Progress
 from .corpus import Corpus, IndexParams
-from .crosslingual import rank_crosslingual
+from .crosslingual import rank_crosslingual, reading
 from .embedder import Embedder
 from .errors import InvalidQuestion, UnknownDocument
 from .examples import candidate_questions
@@ -175,9 +175,10 @@ class Engine(KeptIndex):
                 rankings[i] = rank(corpus, cleaned[i], vectors[j : j + 1], scopes[i], self.weights, self.calibration, q_tokens)
         others = [i for i, cross in enumerate(crosslingual) if cross]
         if others:
-            vectors = self.multilingual.encode_queries([cleaned[i] for i in others])
+            read = [reading(cleaned[i], languages[i]) for i in others]
+            vectors = self.multilingual.encode_queries(read)
             for j, i in enumerate(others):
-                rankings[i] = rank_crosslingual(corpus, cleaned[i], vectors[j], scopes[i])
+                rankings[i] = rank_crosslingual(corpus, read[j], vectors[j], scopes[i])
         return [
             self._answer(corpus, q, rankings[i], k, languages[i], crosslingual[i])
             for i, q in enumerate(cleaned)

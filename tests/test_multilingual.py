@@ -137,6 +137,14 @@ def test_questions_in_other_languages_quote_the_english_sentence(multilingual_en
     assert text[answer.passage.start : answer.passage.end] == answer.quote
 
 
+def test_turkish_typed_without_its_letters_is_read_with_them(multilingual_engine):
+    asked = "Turkiye ile Japonya arasindaki diplomatik iliskiler hangi yilda kuruldu"
+    answer = multilingual_engine.ask(asked)
+    assert answer.language == "tr" and answer.crosslingual and answer.verdict != "not_found"
+    assert answer.quote == RELATIONS
+    assert answer.question == asked  # the reply shows the question as it was typed
+
+
 @pytest.mark.parametrize("question", ["Fransa'nın başkenti neresidir?", "今日の東京の天気はどうですか？", "En iyi köfte tarifi nedir?"])
 def test_questions_the_article_does_not_cover_are_not_found(multilingual_engine, question):
     answer = multilingual_engine.ask(question)
