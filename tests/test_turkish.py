@@ -44,3 +44,11 @@ def test_empty_and_odd_input():
 def test_only_turkish_questions_are_restored():
     assert reading("iliskiler ne zaman basladi", "tr") == "ilişkiler ne zaman başladı"
     assert reading("cuando comenzaron las relaciones", "es") == "cuando comenzaron las relaciones"
+
+
+def test_without_the_decision_lists_text_is_read_as_typed(monkeypatch):
+    from index import turkish
+
+    monkeypatch.setattr(turkish, "_patterns", lambda: None)
+    assert not turkish.can_restore()
+    assert turkish.restore_letters("iliskiler ne zaman basladi") == "iliskiler ne zaman basladi"
