@@ -1,0 +1,113 @@
+"""Would more evidence let the topic model decline more off-topic questions?
+
+Run:  .venv/bin/python bench/topic_features.py  [--squad FILE]
+
+Issue 10 asks that 99% of SQuAD questions asked of another article get not_found
+(cross-validated); the shipped topic model (``ranking.TopicEvidence``) declines 97.3%.
+This refits the topic model with more evidence and measures each variant as ``kizuna
+fit`` does: for each of its five folds, the ranking and both models are fitted on the
+other folds (``fitting.fit_all``); then the topic model is refitted on the same
+training cases with the extra columns, its threshold set by the same rule
+(``fitting.KEEP_ON_TOPIC`` of the answerable training questions), and the held-out
+fold decided. The extra evidence, all cheap to compute at question time:
+
+- ``match``: the match model's evidence of the best sentence (``ranking.Evidence``);
+- ``quadratic``: the products of the topic evidence's columns;
+- ``centroid``: the question's cosine to the nearest document's mean sentence vector;
+- ``relative``: the best sentence cosine minus the mean over the scope;
+- ``spread``: the best minus the mean of the best ten;
+- ``gap``: the best minus the second best.
+
+Nothing here is shipped; it records what was tried (README, Evaluation).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import fit_cmd  # noqa: E402
+from index import fitting  # noqa: E402
+from index.embedder import load_embedder  # noqa: E402
+from index.logistic import fit_logistic, weighted_quantile  # noqa: E402
+
+
+def dense_columns(cases) -> np.ndarray:
+    """(cases, 4): centroid, relative, spread, gap, from the question's sentence cosines."""
+    centroids: dict[int, np.ndarray] = {}
+    rows = []
+    for case in cases:
+        corpus = case.corpus
+        if id(corpus) not in centroids:
+            means = np.stack([corpus.sentence_vectors[corpus.doc_ids == d].mean(0) for d in range(len(corpus.documents))])
+            centroids[id(corpus)] = means / np.linalg.norm(means, axis=1, keepdims=True)
+        q = case.q_vec.reshape(-1)
+        cosines = corpus.sentence_vectors[case.scope] @ q
+        top = np.sort(cosines)[::-1]
+        docs = np.unique(corpus.doc_ids[case.scope])
+        rows.append([float((centroids[id(corpus)][docs] @ q).max()), top[0] - cosines.mean(), top[0] - top[:10].mean(),
+                     top[0] - top[1] if len(top) > 1 else 0.0])
+    return np.array(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--squad", type=Path, default=fit_cmd.DEFAULT_SQUAD)
+    args = parser.parse_args()
+    options = SimpleNamespace(squad=args.squad, questions=fit_cmd.ARTICLE_QUESTIONS, article_seeds=fit_cmd.ARTICLE_SEEDS)
+    cases, folds = fit_cmd.build_cases(options, load_embedder(None), lambda _: None, None)
+    corpora: dict = {}
+    bm25_right = fitting.bm25_hits(cases, corpora)
+    per_fold = []
+    for fold in folds:
+        train = np.array([j for j, c in enumerate(cases) if c.group not in fold])
+        test = np.array([j for j, c in enumerate(cases) if c.group in fold])
+        fit = fitting.fit_all([cases[j] for j in train], corpora, {p: r[train] for p, r in bm25_right.items()})
+        decided = fitting.decide(cases, fit.setting, corpora)
+        per_fold.append((train, test, decided.topic_x, decided.match_x))
+    roles = np.array([c.role for c in cases])
+    styles = np.array([c.style for c in cases])
+    article = np.array([c.group == "article" for c in cases])
+    weights = fitting.style_weights(cases)
+    dense = dense_columns(cases)
+
+    def quadratic(t: np.ndarray) -> np.ndarray:
+        return np.stack([t[:, i] * t[:, j] for i in range(t.shape[1]) for j in range(i, t.shape[1])], axis=1)
+
+    variants = {
+        "shipped": lambda t, m: t,
+        "+ match": lambda t, m: np.hstack([t, m]),
+        "+ quadratic": lambda t, m: np.hstack([t, quadratic(t)]),
+        "+ centroid": lambda t, m: np.hstack([t, dense[:, [0]]]),
+        "+ relative": lambda t, m: np.hstack([t, dense[:, [1]]]),
+        "+ spread": lambda t, m: np.hstack([t, dense[:, [2]]]),
+        "+ gap": lambda t, m: np.hstack([t, dense[:, [3]]]),
+        "+ all four dense": lambda t, m: np.hstack([t, dense]),
+    }
+    blocks = (("SQuAD", styles == "squad"), ("casual", (styles == "casual") & ~article), ("article", article))
+    print("not_found given, cross-validated by article (answerable: lower is better; off-topic: higher)")
+    print(f"{'topic evidence':18}" + "".join(f" {name + ' answerable':>18} {name + ' off-topic':>17}" for name, _ in blocks))
+    for name, columns in variants.items():
+        refused = np.zeros(len(cases), bool)
+        for train, test, topic_x, match_x in per_fold:
+            x = columns(topic_x, match_x)
+            bias, coefficients = fit_logistic(x[train], (roles[train] != "off_topic").astype(float), sample_weight=weights[train])
+            p = 1.0 / (1.0 + np.exp(-np.clip(bias + x @ coefficients, -50, 50)))
+            answerable = train[roles[train] == "answerable"]
+            threshold = weighted_quantile(p[answerable], weights[answerable], 1.0 - fitting.KEEP_ON_TOPIC)
+            refused[test] = p[test] < threshold
+        line = f"{name:18}"
+        for _, mask in blocks:
+            line += f" {refused[mask & (roles == 'answerable')].mean():18.3f} {refused[mask & (roles == 'off_topic')].mean():17.3f}"
+        print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
