@@ -1,6 +1,6 @@
 """Fitting the numbers of ``index/crosslingual.py``, and cross-validating them by article.
 
-The data: Turkish and Japanese questions about four SQuAD articles
+The data: Turkish and Japanese questions about eight SQuAD articles
 (``bench/data/multilingual_train_questions.jsonl``), each asked of its own article, and
 each answerable one asked of the next article too, as a question off its topic; the
 off-topic questions are asked of each article in turn. The steps mirror English's
@@ -32,8 +32,10 @@ from .ranking import Calibration, Logistic
 KEEP_ON_TOPIC = 0.95
 
 GRID = [
-    CrossWeights(1.0, k, n, g)
-    for k, n, g in itertools.product((0.0, 0.1, 0.2, 0.3, 0.5), (0.0, 0.1, 0.2, 0.3, 0.5, 1.0), (0.0, 0.1, 0.2, 0.3))
+    CrossWeights(1.0, k, n, g, c)
+    for k, n, g, c in itertools.product(
+        (0.0, 0.1, 0.2, 0.3, 0.5), (0.0, 0.1, 0.2, 0.3, 0.5, 1.0), (0.0, 0.1, 0.2, 0.3), (0.0, 0.1, 0.2, 0.3)
+    )
 ]
 
 
@@ -125,7 +127,7 @@ def figures(cases: Sequence[CrossCase], right: np.ndarray, verdict: np.ndarray) 
 
 
 def cross_validate(cases: Sequence[CrossCase]) -> dict:
-    """Fit on three articles, decide the fourth's cases; figures of the pooled held-out decisions."""
+    """Fit on all articles but one, decide that one's cases, for each; figures of the pooled held-out decisions."""
     groups = sorted({c.group for c in cases})
     held_cases, held_right, held_verdict = [], [], []
     for group in groups:

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import Engine, store
+from index import Engine, crosslingual, store
+from index.answer_types import Kind
 from index.embedder import HashingEmbedder
 from index.multilingual import NAME, MultilingualUnavailable, load_multilingual, unsupported_reason
 
@@ -231,3 +232,12 @@ def test_a_process_with_multilingual_off_follows_a_build_with_it_on(seeds: Path,
     assert follower.refresh()  # a build with vectors it does not use still serves it
     assert follower.build == builder.build
     assert not follower.ask("Çay bahçesi ne zaman açıldı?").crosslingual
+
+
+def test_centrality_is_each_candidates_mean_cosine_to_the_others(multilingual_engine):
+    corpus = multilingual_engine.corpus
+    found = crosslingual.candidates(corpus, "İlişkiler ne zaman başladı?", corpus.multilingual[0], None, Kind.TIME)
+    vectors = corpus.multilingual[found.rows].astype(np.float64)
+    pairwise = np.array([[float(a @ b) for b in vectors] for a in vectors]).mean(axis=1)
+    assert len(found.rows) > 5
+    np.testing.assert_allclose(found.centrality, pairwise, atol=1e-5)
