@@ -16,7 +16,11 @@ fold decided. The extra evidence, all cheap to compute at question time:
 - ``centroid``: the question's cosine to the nearest document's mean sentence vector;
 - ``relative``: the best sentence cosine minus the mean over the scope;
 - ``spread``: the best minus the mean of the best ten;
-- ``gap``: the best minus the second best.
+- ``gap``: the best minus the second best;
+- ``discounted``: ``relative`` once each sentence's centrality (its cosine to the mean
+  of the scope's sentence vectors) is taken off its cosine, as the cross-lingual topic
+  model has it (``index/crosslingual.py``);
+- ``hub of best``: the centrality of the sentence with the best cosine.
 
 Nothing here is shipped; it records what was tried (README, Evaluation).
 """
@@ -39,7 +43,7 @@ from index.logistic import fit_logistic, weighted_quantile  # noqa: E402
 
 
 def dense_columns(cases) -> np.ndarray:
-    """(cases, 4): centroid, relative, spread, gap, from the question's sentence cosines."""
+    """(cases, 6): centroid, relative, spread, gap, discounted, hub of best, from the question's sentence cosines."""
     centroids: dict[int, np.ndarray] = {}
     rows = []
     for case in cases:
@@ -48,11 +52,15 @@ def dense_columns(cases) -> np.ndarray:
             means = np.stack([corpus.sentence_vectors[corpus.doc_ids == d].mean(0) for d in range(len(corpus.documents))])
             centroids[id(corpus)] = means / np.linalg.norm(means, axis=1, keepdims=True)
         q = case.q_vec.reshape(-1)
-        cosines = corpus.sentence_vectors[case.scope] @ q
+        vectors = corpus.sentence_vectors[case.scope]
+        cosines = vectors @ q
+        centrality = vectors @ vectors.mean(0)
+        discounted = cosines - centrality
         top = np.sort(cosines)[::-1]
         docs = np.unique(corpus.doc_ids[case.scope])
         rows.append([float((centroids[id(corpus)][docs] @ q).max()), top[0] - cosines.mean(), top[0] - top[:10].mean(),
-                     top[0] - top[1] if len(top) > 1 else 0.0])
+                     top[0] - top[1] if len(top) > 1 else 0.0, discounted.max() - discounted.mean(),
+                     centrality[int(np.argmax(cosines))]])
     return np.array(rows)
 
 
@@ -88,7 +96,10 @@ def main() -> int:
         "+ relative": lambda t, m: np.hstack([t, dense[:, [1]]]),
         "+ spread": lambda t, m: np.hstack([t, dense[:, [2]]]),
         "+ gap": lambda t, m: np.hstack([t, dense[:, [3]]]),
-        "+ all four dense": lambda t, m: np.hstack([t, dense]),
+        "+ all four dense": lambda t, m: np.hstack([t, dense[:, :4]]),
+        "+ discounted": lambda t, m: np.hstack([t, dense[:, [4]]]),
+        "+ hub of best": lambda t, m: np.hstack([t, dense[:, [5]]]),
+        "+ both": lambda t, m: np.hstack([t, dense[:, [4, 5]]]),
     }
     blocks = (("SQuAD", styles == "squad"), ("casual", (styles == "casual") & ~article), ("article", article))
     print("not_found given, cross-validated by article (answerable: lower is better; off-topic: higher)")
