@@ -22,4 +22,3 @@ def test_centrality_never_outweighs_a_clearly_better_cosine_at_a_small_weight():
     found = _two([0.90, 0.70], [0.90, 0.40])
     fused = fused_scores(found, CrossWeights(1.0, 0.0, 0.0, 0.0, 0.1))
     assert fused[0] > fused[1]
-
