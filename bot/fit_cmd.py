@@ -136,29 +136,49 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
 
     ``corpus`` is the SQuAD articles' corpus, with their multilingual vectors.
     """
-    import numpy as np
-
     from index import fitting_crosslingual as fc
     from index.crosslingual import reading
     from index.language import language_of
-    from index.evaluation import casual_gold, gold_rows, load_casual_questions, load_squad
+    from index.evaluation import load_casual_questions, load_squad
 
     squad = load_squad(args.squad)
     asked = load_casual_questions(MULTILINGUAL_TRAIN)
     # As the engine reads them: the language it tells, Turkish letters put back.
     read = [reading(q.question, language_of(q.question)) for q in asked]
     vectors = queries_cached(read, multilingual, "multilingual-train")
-    paths = [d.path for d in squad.documents]
+    cases = crosslingual_cases(squad.documents, asked, read, vectors, corpus)
+    fit = fc.fit_crosslingual(cases)
+    report = {"in_sample": fc.figures(cases, *fc.verdicts(fit, cases))}
+    if cv:
+        report["cross_validated"] = fc.cross_validate(cases)
+    say(f"cross-lingual: {len(cases)} cases fitted")
+    return fc.to_json(fit), report
+
+
+def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: Any, corpus: Any) -> list:
+    """The cross-lingual training cases: each answerable question asked of its article,
+    and of the next one as off-topic; each off-topic question asked of every article.
+    Each is asked of the whole article and of ``2 * SMALL_SCOPE + 1`` sentences of it.
+
+    ``read`` are the questions as the engine reads them, ``vectors`` their e5 vectors, and
+    ``corpus`` holds ``documents`` with their multilingual vectors.
+    """
+    import numpy as np
+
+    from index import fitting_crosslingual as fc
+    from index.evaluation import casual_gold, gold_rows
+
+    paths = [d.path for d in documents]
     topics = sorted({paths.index(q.document) for q in asked if q.document in paths})
     scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in topics}
     cases = []
     for i, q in enumerate(asked):
         if q.role == "answerable":
-            path, at = casual_gold(squad.documents, q)
+            path, at = casual_gold(documents, q)
             doc = paths.index(path)
             gold = gold_rows(corpus, doc, [at])
             other = topics[(topics.index(doc) + 1) % len(topics)]  # the same question, off the next article's topic
-            title = squad.documents[doc].title
+            title = documents[doc].title
             for scope, far in ((scopes[doc], scopes[other]), (_window(scopes[doc], gold), _window(scopes[other], gold, scopes[doc]))):
                 cases.append(fc.make_cross_case(read[i], q.language, title, "answerable", corpus, scope, vectors[i], gold))
                 cases.append(fc.make_cross_case(read[i], q.language, title, "off_topic", corpus, far, vectors[i], np.zeros(0, np.int64)))
@@ -167,13 +187,8 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
             # (Krakow's population, the last Ming emperor), and that pairing is the hard one.
             for doc in topics:
                 for scope in (scopes[doc], scopes[doc][: 2 * SMALL_SCOPE + 1]):
-                    cases.append(fc.make_cross_case(read[i], q.language, squad.documents[doc].title, "off_topic", corpus, scope, vectors[i], np.zeros(0, np.int64)))
-    fit = fc.fit_crosslingual(cases)
-    report = {"in_sample": fc.figures(cases, *fc.verdicts(fit, cases))}
-    if cv:
-        report["cross_validated"] = fc.cross_validate(cases)
-    say(f"cross-lingual: {len(cases)} cases fitted")
-    return fc.to_json(fit), report
+                    cases.append(fc.make_cross_case(read[i], q.language, documents[doc].title, "off_topic", corpus, scope, vectors[i], np.zeros(0, np.int64)))
+    return cases
 
 
 # Each training question is asked of its whole article and of a small corpus too: the

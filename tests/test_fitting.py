@@ -129,3 +129,42 @@ def test_the_weighted_quantile_counts_weight_not_rows() -> None:
     values = np.array([0.1, 0.2, 0.3, 0.4])
     assert logistic.weighted_quantile(values, np.ones(4), 0.5) == 0.2
     assert logistic.weighted_quantile(values, np.array([0.0, 0.0, 1.0, 1.0]), 0.25) == 0.3
+
+
+class _FakeMultilingual(HashingEmbedder):
+    """A second encoder with e5's interface, for the shape of the cross-lingual cases."""
+
+    def encode_queries(self, texts):
+        return self.encode(texts)
+
+
+def test_crosslingual_cases_ask_off_topic_questions_of_every_article() -> None:
+    from bot.fit_cmd import SMALL_SCOPE, crosslingual_cases
+    from index.evaluation import CasualQuestion, load_squad
+
+    documents = load_squad(SQUAD).documents[:3]  # the third has no question: never a topic
+    encoder = _FakeMultilingual(64, "test/e5")
+    corpus, _ = embed_documents(documents, HashingEmbedder(), IndexParams(), {}, multilingual=encoder)
+    asked = [
+        CasualQuestion("Normanlar adını hangi bölgeye verdi?", "Normans.txt", "gave their name to Normandy", "answerable", "tr"),
+        CasualQuestion("石油危機はいつ始まった？", "1973_oil_crisis.txt", "began in October 1973", "answerable", "ja"),
+        CasualQuestion("Bu akşam ne pişirsem?", None, None, "off_topic", "tr"),
+    ]
+    read = [q.question for q in asked]
+    cases = crosslingual_cases(documents, asked, read, encoder.encode_queries(read), corpus)
+
+    def articles(case) -> set[int]:
+        return set(corpus.doc_ids[case.found.rows].tolist())
+
+    small = 2 * SMALL_SCOPE + 1
+    off = [c for c in cases if c.question == asked[2].question]
+    assert all(c.role == "off_topic" for c in off)
+    # Of both articles questions are about, each whole and cut to the seed article's size.
+    assert sorted((min(articles(c)), len(c.found.rows) <= small) for c in off) == [(0, False), (0, True), (1, False), (1, True)]
+    assert {c.group for c in off} == {documents[0].title, documents[1].title}
+    for q, own, other in ((asked[0], 0, 1), (asked[1], 1, 0)):
+        mine = [c for c in cases if c.question == q.question]
+        answerable = [c for c in mine if c.role == "answerable"]
+        # Of its own article at both sizes, its answer in scope; of the next one as off-topic.
+        assert len(answerable) == 2 and all(c.gold.sum() == 1 and articles(c) == {own} for c in answerable)
+        assert [articles(c) for c in mine if c.role == "off_topic"] == [{other}, {other}]
