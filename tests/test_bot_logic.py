@@ -93,7 +93,7 @@ def test_expected_errors_have_friendly_text_and_others_none() -> None:
 def test_answer_cache_is_bounded() -> None:
     cache = AnswerCache(size=2)
     a = FakeEngine().ask("q?")
-    k1, k2, k3 = cache.put(a, "guild:1"), cache.put(a, "guild:1"), cache.put(a, "guild:1")
+    k1, _, k3 = cache.put(a, "guild:1"), cache.put(a, "guild:1"), cache.put(a, "guild:1")
     assert len(k1) == 16 and cache.get(k1, "guild:1") is None and cache.get(k3, "guild:1") is a and len(cache) == 2
 
 

@@ -37,7 +37,7 @@ async def test_cooldown_answers_with_when_to_retry(caplog: pytest.LogCaptureFixt
         assert "Try again in" in text and (" 60 s" in text or " 59 s" in text)
         # The same budget covers mentions: no dodging the limit by switching.
         n = len(sd.calls)
-        msg = await sd.send_message(f"<@{sd.bot_user_id}> and now?")
+        await sd.send_message(f"<@{sd.bot_user_id}> and now?")
         call = await sd.wait_for("POST", r"/channels/\d+/messages", since=n)
         assert "Try again in" in call.json["embeds"][0]["description"]
         # Another user is not affected.
