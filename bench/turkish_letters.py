@@ -9,7 +9,9 @@ questions.jsonl``; never the held-out set) of its own SQuAD article three ways: 
 written, with every Turkish letter folded to ASCII (as such a user would type it), and
 folded and then restored by ``index.turkish.restore_letters``. It prints P@1 of the
 shipped cross-lingual ranking for each, and how many questions restoring gives back
-exactly as written. Nothing here is fitted.
+exactly as written. Nothing here is fitted. The ``hub`` signal's reference questions are
+these training questions, so each is ranked, as ``kizuna fit`` ranks it, against those
+about other articles.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import fit_cmd  # noqa: E402
-from index import crosslingual  # noqa: E402
+from index import crosslingual, reference_questions  # noqa: E402
 from index.embedder import load_embedder  # noqa: E402
 from index.evaluation import casual_gold, gold_rows, load_casual_questions, load_squad  # noqa: E402
 from index.multilingual import load_multilingual  # noqa: E402
@@ -37,7 +39,10 @@ def main() -> int:
     multilingual = load_multilingual()
     squad = load_squad(args.squad)
     corpus = fit_cmd.embed_cached(squad.documents, load_embedder(None), "squad", multilingual)
-    asked = [q for q in load_casual_questions(fit_cmd.MULTILINGUAL_TRAIN) if q.language == "tr" and q.role == "answerable"]
+    everything = load_casual_questions(fit_cmd.MULTILINGUAL_TRAIN)  # in the reference questions' order
+    asked = [q for q in everything if q.language == "tr" and q.role == "answerable"]
+    references = reference_questions.for_encoder(multilingual)
+    about = np.array([q.document or "" for q in everything])
     paths = [d.path for d in squad.documents]
     variants = {
         "as written": [q.question for q in asked],
@@ -52,7 +57,13 @@ def main() -> int:
         for q, text, vector in zip(asked, texts, vectors):
             path, at = casual_gold(squad.documents, q)
             doc = paths.index(path)
-            ranking = crosslingual.rank_crosslingual(corpus, text, vector.reshape(1, -1), np.flatnonzero(corpus.doc_ids == doc))
+            others = None
+            if references is not None:
+                keep = about != q.document
+                keep[everything.index(q)] = False
+                others = references[keep]
+            ranking = crosslingual.rank_crosslingual(corpus, text, vector.reshape(1, -1), np.flatnonzero(corpus.doc_ids == doc),
+                                                     references=others)
             right.append(bool(np.isin(ranking.rows[0], gold_rows(corpus, doc, [at]))))
         print(f"{name:20} {np.mean(right):6.3f}")
     folded = [q.question for q in asked if to_ascii(q.question) != q.question]

@@ -134,7 +134,9 @@ def _multilingual(say):
 def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, say, cv: bool) -> tuple[dict, dict]:
     """The numbers of index/crosslingual.py, and their figures in-sample and cross-validated by article.
 
-    ``corpus`` is the SQuAD articles' corpus, with their multilingual vectors.
+    ``corpus`` is the SQuAD articles' corpus, with their multilingual vectors. Also writes
+    the training questions' vectors, the ``hub`` signal's reference questions, beside
+    the fitted numbers (``index/reference_questions.npz`` by default).
     """
     from index import fitting_crosslingual as fc
     from index.crosslingual import reading
@@ -148,6 +150,12 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
     vectors = queries_cached(read, multilingual, "multilingual-train")
     cases = crosslingual_cases(squad.documents, asked, read, vectors, corpus)
     fit = fc.fit_crosslingual(cases)
+    from index import reference_questions
+    from index.fitted import PATH
+
+    where = (args.out or PATH).with_name(reference_questions.PATH.name)
+    reference_questions.save(vectors, multilingual, where)
+    say(f"wrote {where}")
     report = {"in_sample": fc.figures(cases, *fc.verdicts(fit, cases))}
     if cv:
         report["cross_validated"] = fc.cross_validate(cases)
@@ -161,7 +169,9 @@ def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: A
     Each is asked of the whole article and of ``2 * SMALL_SCOPE + 1`` sentences of it.
 
     ``read`` are the questions as the engine reads them, ``vectors`` their e5 vectors, and
-    ``corpus`` holds ``documents`` with their multilingual vectors.
+    ``corpus`` holds ``documents`` with their multilingual vectors. The same questions are
+    the reference questions of the ``hub`` signal: for a case, all but itself and those
+    about the article it is asked of, as the shipped ones are about none of a user's.
     """
     import numpy as np
 
@@ -171,6 +181,13 @@ def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: A
     paths = [d.path for d in documents]
     topics = sorted({paths.index(q.document) for q in asked if q.document in paths})
     scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in topics}
+    about = np.array([q.document or "" for q in asked])
+
+    def references(i: int, doc: int):
+        keep = about != documents[doc].path
+        keep[i] = False
+        return vectors[keep]
+
     cases = []
     for i, q in enumerate(asked):
         if q.role == "answerable":
@@ -179,15 +196,18 @@ def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: A
             gold = gold_rows(corpus, doc, [at])
             other = topics[(topics.index(doc) + 1) % len(topics)]  # the same question, off the next article's topic
             title = documents[doc].title
+            mine, theirs = references(i, doc), references(i, other)
             for scope, far in ((scopes[doc], scopes[other]), (_window(scopes[doc], gold), _window(scopes[other], gold, scopes[doc]))):
-                cases.append(fc.make_cross_case(read[i], q.language, title, "answerable", corpus, scope, vectors[i], gold))
-                cases.append(fc.make_cross_case(read[i], q.language, title, "off_topic", corpus, far, vectors[i], np.zeros(0, np.int64)))
+                cases.append(fc.make_cross_case(read[i], q.language, title, "answerable", corpus, scope, vectors[i], gold, mine))
+                cases.append(fc.make_cross_case(read[i], q.language, title, "off_topic", corpus, far, vectors[i], np.zeros(0, np.int64), theirs))
         else:
             # Of every article, not one in turn: several are near one article's subject
             # (Krakow's population, the last Ming emperor), and that pairing is the hard one.
             for doc in topics:
+                theirs = references(i, doc)
                 for scope in (scopes[doc], scopes[doc][: 2 * SMALL_SCOPE + 1]):
-                    cases.append(fc.make_cross_case(read[i], q.language, documents[doc].title, "off_topic", corpus, scope, vectors[i], np.zeros(0, np.int64)))
+                    cases.append(fc.make_cross_case(read[i], q.language, documents[doc].title, "off_topic", corpus, scope, vectors[i],
+                                                    np.zeros(0, np.int64), theirs))
     return cases
 
 

@@ -9,6 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import reference_questions
 from .answer import Answer, DocumentInfo, Passage
 from .answer_types import highlight
 from .building import Progress
@@ -177,8 +178,9 @@ class Engine(KeptIndex):
         if others:
             read = [reading(cleaned[i], languages[i]) for i in others]
             vectors = self.multilingual.encode_queries(read)
+            references = reference_questions.for_encoder(self.multilingual)
             for j, i in enumerate(others):
-                rankings[i] = rank_crosslingual(corpus, read[j], vectors[j], scopes[i])
+                rankings[i] = rank_crosslingual(corpus, read[j], vectors[j], scopes[i], references=references)
         return [
             self._answer(corpus, q, rankings[i], k, languages[i], crosslingual[i])
             for i, q in enumerate(cleaned)

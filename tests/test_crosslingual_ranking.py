@@ -1,13 +1,13 @@
 """The fused score for questions in other languages: what each signal does to the order."""
 import numpy as np
 
-from index.crosslingual import CrossCandidates, CrossWeights, fused_scores
+from index.crosslingual import HUB_NEIGHBOURS, CrossCandidates, CrossWeights, fused_scores, hubness
 
 
-def _two(cosine, centrality) -> CrossCandidates:
+def _two(cosine, centrality, hub=(0.0, 0.0)) -> CrossCandidates:
     zeros = np.zeros(2, np.float32)
     return CrossCandidates(np.arange(2), np.array(cosine, np.float32), zeros, zeros, zeros,
-                           np.array(centrality, np.float32), 0.0, False)
+                           np.array(centrality, np.float32), np.array(hub, np.float32), 0.0, False)
 
 
 def test_a_sentence_close_to_every_other_loses_a_tie_on_cosine():
@@ -22,3 +22,23 @@ def test_centrality_never_outweighs_a_clearly_better_cosine_at_a_small_weight():
     found = _two([0.90, 0.70], [0.90, 0.40])
     fused = fused_scores(found, CrossWeights(1.0, 0.0, 0.0, 0.0, 0.1))
     assert fused[0] > fused[1]
+
+
+def test_a_sentence_close_to_many_other_questions_loses_a_tie_on_cosine():
+    found = _two([0.80, 0.80], [0.5, 0.5], hub=[0.85, 0.70])  # the first is near many questions
+    assert np.ptp(fused_scores(found, CrossWeights(1.0, 0.0, 0.0, 0.0, 0.0, 0.0))) == 0
+    marked = fused_scores(found, CrossWeights(1.0, 0.0, 0.0, 0.0, 0.0, 0.1))
+    assert marked[1] > marked[0]
+
+
+def test_hubness_is_the_mean_cosine_to_the_nearest_reference_questions():
+    rng = np.random.default_rng(7)
+    unit = lambda m: m / np.linalg.norm(m, axis=1, keepdims=True)  # noqa: E731
+    sentences, questions = unit(rng.normal(size=(5, 16))), unit(rng.normal(size=(40, 16)))
+    hub = hubness(sentences, questions)
+    for row, value in zip(sentences, hub):
+        nearest = np.sort(questions @ row)[::-1][:HUB_NEIGHBOURS]
+        assert np.isclose(value, nearest.mean(), atol=1e-6)
+    # Fewer questions than the neighbourhood: all of them; none at all: the signal is off.
+    assert np.allclose(hubness(sentences, questions[:3]), (sentences @ questions[:3].T).mean(axis=1), atol=1e-6)
+    assert not hubness(sentences, None).any() and not hubness(sentences, questions[:0]).any()

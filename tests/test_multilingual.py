@@ -241,3 +241,53 @@ def test_centrality_is_each_candidates_mean_cosine_to_the_others(multilingual_en
     pairwise = np.array([[float(a @ b) for b in vectors] for a in vectors]).mean(axis=1)
     assert len(found.rows) > 5
     np.testing.assert_allclose(found.centrality, pairwise, atol=1e-5)
+
+
+def test_the_shipped_reference_questions_are_e5s_vectors_of_the_training_questions(e5):
+    from index import reference_questions
+    from index.evaluation import load_casual_questions
+    from index.language import language_of
+
+    shipped = reference_questions.for_encoder(e5)
+    training = load_casual_questions(Path(__file__).resolve().parent.parent / "bench" / "data" / "multilingual_train_questions.jsonl")
+    assert shipped is not None and shipped.shape == (len(training), e5.dimension)
+    assert np.allclose(np.linalg.norm(shipped, axis=1), 1.0, atol=1e-3)
+    # Written by kizuna fit from the questions as the engine reads them: three spot checks.
+    for i in (0, len(training) // 2, len(training) - 1):
+        read = crosslingual.reading(training[i].question, language_of(training[i].question))
+        assert float(e5.encode_queries([read])[0] @ shipped[i]) > 0.99
+
+
+def test_reference_questions_of_another_encoder_switch_the_signal_off(tmp_path, caplog):
+    from index import reference_questions
+
+    path = tmp_path / "reference_questions.npz"
+    vectors = np.eye(3, 8, dtype=np.float32)
+    reference_questions.save(vectors, FakeMultilingual(8, "test/e5-a"), path)
+    assert not list(tmp_path.glob("*.tmp"))  # written whole, nothing left behind
+    assert np.allclose(reference_questions.for_encoder(FakeMultilingual(8, "test/e5-a"), path), vectors)
+    with caplog.at_level(logging.WARNING, logger="index.reference_questions"):
+        assert reference_questions.for_encoder(FakeMultilingual(8, "test/e5-b"), path) is None
+        assert reference_questions.for_encoder(FakeMultilingual(8, "test/e5-b"), tmp_path / "missing.npz") is None
+    assert len(caplog.records) == 2 and "written by" in caplog.records[0].getMessage()
+
+
+def test_the_hub_signal_is_on_in_the_engine(multilingual_engine, e5, monkeypatch):
+    """The engine passes the shipped reference questions to the ranking: with them taken
+    away the hub column is all zeros, with them it is not."""
+    seen = []
+    real = crosslingual.candidates
+
+    def spy(*args, **kwargs):
+        found = real(*args, **kwargs)
+        seen.append(found.hub)
+        return found
+
+    monkeypatch.setattr(crosslingual, "candidates", spy)
+    multilingual_engine.ask("İlişkiler ne zaman başladı?")
+    assert seen and seen[-1].std() > 0
+    from index import reference_questions
+
+    monkeypatch.setattr(reference_questions, "for_encoder", lambda encoder: None)
+    multilingual_engine.ask("İlişkiler ne zaman başladı?")
+    assert len(seen) == 2 and not seen[-1].any()

@@ -1,0 +1,58 @@
+"""The reference questions behind the cross-lingual ``hub`` signal (``crosslingual.py``).
+
+Their vectors are e5's for the Turkish and Japanese training questions, written by
+``kizuna fit`` beside ``fitted.json`` together with the encoder's name and version. A
+vector belongs to the encoder that made it: under any other the signal is off, said once.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+PATH = Path(__file__).with_name("reference_questions.npz")
+
+
+def encoder_id(encoder: Any) -> str:
+    return f"{encoder.name} {getattr(encoder, 'version', '')}".strip()
+
+
+def save(vectors: np.ndarray, encoder: Any, path: Path = PATH) -> None:
+    """Write the vectors (as float16: a cosine needs no more) whole or not at all."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            np.savez(out, vectors=vectors.astype(np.float16), encoder=np.array(encoder_id(encoder)))
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from other users of an install
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _load.cache_clear()
+
+
+def for_encoder(encoder: Any, path: Path = PATH) -> np.ndarray | None:
+    """The reference vectors made by ``encoder``, or None when there are none such."""
+    return _load(path, encoder_id(encoder))
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, wanted: str) -> np.ndarray | None:
+    try:
+        with np.load(path) as stored:
+            made_by, vectors = str(stored["encoder"]), stored["vectors"].astype(np.float32)
+    except (OSError, KeyError, ValueError) as err:
+        log.warning("cross-lingual hub signal off: cannot read %s (%s)", path, err)
+        return None
+    if made_by != wanted:
+        log.warning("cross-lingual hub signal off: %s was written by %s, not %s", path.name, made_by, wanted)
+        return None
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-9))
