@@ -43,6 +43,7 @@ def main() -> int:
     asked = [q for q in everything if q.language == "tr" and q.role == "answerable"]
     references = reference_questions.for_encoder(multilingual)
     about = np.array([q.document or "" for q in everything])
+    answerable = np.array([q.role == "answerable" for q in everything])
     paths = [d.path for d in squad.documents]
     variants = {
         "as written": [q.question for q in asked],
@@ -58,10 +59,10 @@ def main() -> int:
             path, at = casual_gold(squad.documents, q)
             doc = paths.index(path)
             others = None
-            if references is not None:
+            if references is not None:  # as kizuna fit gives them: see fit_cmd.crosslingual_cases
                 keep = about != q.document
                 keep[everything.index(q)] = False
-                others = references[keep]
+                others = reference_questions.References(references.questions[keep], references.questions[keep & answerable])
             ranking = crosslingual.rank_crosslingual(corpus, text, vector.reshape(1, -1), np.flatnonzero(corpus.doc_ids == doc),
                                                      references=others)
             right.append(bool(np.isin(ranking.rows[0], gold_rows(corpus, doc, [at]))))

@@ -50,6 +50,9 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     if not args.squad.is_file():
         print(f"kizuna fit: no SQuAD file at {args.squad}; pass --squad FILE", file=sys.stderr)
         return 2
+    if args.out and not args.out.parent.is_dir():  # found out after minutes of fitting, otherwise
+        print(f"kizuna fit: no folder {args.out.parent} to write {args.out.name} in", file=sys.stderr)
+        return 2
     started = time.perf_counter()
     say = lambda text: print(f"[{time.perf_counter() - started:6.0f} s] {text}", flush=True)  # noqa: E731
     embedder = load_embedder(getattr(args, "model", None))
@@ -154,7 +157,7 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
     from index.fitted import PATH
 
     where = (args.out or PATH).with_name(reference_questions.PATH.name)
-    reference_questions.save(vectors, multilingual, where)
+    reference_questions.save(vectors, [q.role == "answerable" for q in asked], multilingual, where)
     say(f"wrote {where}")
     report = {"in_sample": fc.figures(cases, *fc.verdicts(fit, cases))}
     if cv:
@@ -177,18 +180,21 @@ def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: A
 
     from index import fitting_crosslingual as fc
     from index.evaluation import casual_gold, gold_rows
+    from index.reference_questions import References
 
     paths = [d.path for d in documents]
     topics = sorted({paths.index(q.document) for q in asked if q.document in paths})
     scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in topics}
     about = np.array([q.document or "" for q in asked])
+    answerable = np.array([q.role == "answerable" for q in asked])
 
     def references(i: int, doc: int):
-        keep = about != documents[doc].path
+        # Neither the question, nor any about the article it is asked of or about its own.
+        keep = (about != documents[doc].path) & (about != (asked[i].document or "\0"))
         keep[i] = False
-        return vectors[keep]
+        return References(vectors[keep], vectors[keep & answerable])
 
-    cases = []
+    cases, off = [], 0
     for i, q in enumerate(asked):
         if q.role == "answerable":
             path, at = casual_gold(documents, q)
@@ -203,10 +209,13 @@ def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: A
         else:
             # Of every article, not one in turn: several are near one article's subject
             # (Krakow's population, the last Ming emperor), and that pairing is the hard one.
+            # All of a question's cases fall in one fold, the articles' in turn, so that no
+            # fold is measured on a question its fit has seen asked of another article.
+            fold, off = documents[topics[off % len(topics)]].title, off + 1
             for doc in topics:
                 theirs = references(i, doc)
                 for scope in (scopes[doc], scopes[doc][: 2 * SMALL_SCOPE + 1]):
-                    cases.append(fc.make_cross_case(read[i], q.language, documents[doc].title, "off_topic", corpus, scope, vectors[i],
+                    cases.append(fc.make_cross_case(read[i], q.language, fold, "off_topic", corpus, scope, vectors[i],
                                                     np.zeros(0, np.int64), theirs))
     return cases
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -20,16 +21,26 @@ log = logging.getLogger(__name__)
 PATH = Path(__file__).with_name("reference_questions.npz")
 
 
+@dataclass(frozen=True)
+class References:
+    questions: np.ndarray  # every reference question's vector, for the ranking's ``hub``
+    # The answerable ones only, for the topic model's: an off-topic question would find
+    # its like among the off-topic ones whatever the documents hold.
+    answerable: np.ndarray
+
+
 def encoder_id(encoder: Any) -> str:
     return f"{encoder.name} {getattr(encoder, 'version', '')}".strip()
 
 
-def save(vectors: np.ndarray, encoder: Any, path: Path = PATH) -> None:
-    """Write the vectors (as float16: a cosine needs no more) whole or not at all."""
+def save(vectors: np.ndarray, answerable: np.ndarray, encoder: Any, path: Path = PATH) -> None:
+    """Write the vectors (as float16: a cosine needs no more) and which rows are of
+    answerable questions, whole or not at all."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
-            np.savez(out, vectors=vectors.astype(np.float16), encoder=np.array(encoder_id(encoder)))
+            np.savez(out, vectors=vectors.astype(np.float16), answerable=np.asarray(answerable, bool),
+                     encoder=np.array(encoder_id(encoder)))
         os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from other users of an install
         os.replace(tmp, path)
     except BaseException:
@@ -38,21 +49,22 @@ def save(vectors: np.ndarray, encoder: Any, path: Path = PATH) -> None:
     _load.cache_clear()
 
 
-def for_encoder(encoder: Any, path: Path = PATH) -> np.ndarray | None:
-    """The reference vectors made by ``encoder``, or None when there are none such."""
+def for_encoder(encoder: Any, path: Path = PATH) -> References | None:
+    """The reference questions' vectors made by ``encoder``, or None when there are none such."""
     return _load(path, encoder_id(encoder))
 
 
 @lru_cache(maxsize=4)
-def _load(path: Path, wanted: str) -> np.ndarray | None:
+def _load(path: Path, wanted: str) -> References | None:
     try:
         with np.load(path) as stored:
             made_by, vectors = str(stored["encoder"]), stored["vectors"].astype(np.float32)
+            answerable = stored["answerable"].astype(bool)
     except (OSError, KeyError, ValueError) as err:
         log.warning("cross-lingual hub signal off: cannot read %s (%s)", path, err)
         return None
     if made_by != wanted:
         log.warning("cross-lingual hub signal off: %s was written by %s, not %s", path.name, made_by, wanted)
         return None
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-9))
+    vectors = np.ascontiguousarray(vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9))
+    return References(vectors, np.ascontiguousarray(vectors[answerable]))

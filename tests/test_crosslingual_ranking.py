@@ -7,7 +7,7 @@ from index.crosslingual import HUB_NEIGHBOURS, CrossCandidates, CrossWeights, fu
 def _two(cosine, centrality, hub=(0.0, 0.0)) -> CrossCandidates:
     zeros = np.zeros(2, np.float32)
     return CrossCandidates(np.arange(2), np.array(cosine, np.float32), zeros, zeros, zeros,
-                           np.array(centrality, np.float32), np.array(hub, np.float32), 0.0, False)
+                           np.array(centrality, np.float32), np.array(hub, np.float32), zeros, 0.0, False)
 
 
 def test_a_sentence_close_to_every_other_loses_a_tie_on_cosine():

@@ -138,9 +138,19 @@ class _FakeMultilingual(HashingEmbedder):
         return self.encode(texts)
 
 
-def test_crosslingual_cases_ask_off_topic_questions_of_every_article() -> None:
+def test_crosslingual_cases_ask_off_topic_questions_of_every_article(monkeypatch) -> None:
     from bot.fit_cmd import SMALL_SCOPE, crosslingual_cases
+    from index import fitting_crosslingual
     from index.evaluation import CasualQuestion, load_squad
+
+    given = []  # (question, article asked of, how many reference questions, how many answerable)
+    real = fitting_crosslingual.make_cross_case
+
+    def spy(question, language, group, role, corpus, scope, q_vec, gold, references):
+        given.append((question, int(corpus.doc_ids[scope[0]]), len(references.questions), len(references.answerable)))
+        return real(question, language, group, role, corpus, scope, q_vec, gold, references)
+
+    monkeypatch.setattr(fitting_crosslingual, "make_cross_case", spy)
 
     documents = load_squad(SQUAD).documents[:3]  # the third has no question: never a topic
     encoder = _FakeMultilingual(64, "test/e5")
@@ -161,10 +171,17 @@ def test_crosslingual_cases_ask_off_topic_questions_of_every_article() -> None:
     assert all(c.role == "off_topic" for c in off)
     # Of both articles questions are about, each whole and cut to the seed article's size.
     assert sorted((min(articles(c)), len(c.found.rows) <= small) for c in off) == [(0, False), (0, True), (1, False), (1, True)]
-    assert {c.group for c in off} == {documents[0].title, documents[1].title}
+    assert {c.group for c in off} == {documents[0].title}  # one fold: no fold sees it fitted and measured
     for q, own, other in ((asked[0], 0, 1), (asked[1], 1, 0)):
         mine = [c for c in cases if c.question == q.question]
         answerable = [c for c in mine if c.role == "answerable"]
         # Of its own article at both sizes, its answer in scope; of the next one as off-topic.
         assert len(answerable) == 2 and all(c.gold.sum() == 1 and articles(c) == {own} for c in answerable)
         assert [articles(c) for c in mine if c.role == "off_topic"] == [{other}, {other}]
+    # The hub's reference questions: never the question itself, nor one about the article
+    # it is asked of or about its own; the topic model's, only answerable ones.
+    assert set(given) == {
+        (asked[0].question, 0, 2, 1), (asked[0].question, 1, 1, 0),
+        (asked[1].question, 1, 2, 1), (asked[1].question, 0, 1, 0),
+        (asked[2].question, 0, 1, 1), (asked[2].question, 1, 1, 1),
+    }

@@ -250,12 +250,16 @@ def test_the_shipped_reference_questions_are_e5s_vectors_of_the_training_questio
 
     shipped = reference_questions.for_encoder(e5)
     training = load_casual_questions(Path(__file__).resolve().parent.parent / "bench" / "data" / "multilingual_train_questions.jsonl")
-    assert shipped is not None and shipped.shape == (len(training), e5.dimension)
-    assert np.allclose(np.linalg.norm(shipped, axis=1), 1.0, atol=1e-3)
+    answerable = [q for q in training if q.role == "answerable"]
+    assert shipped is not None and shipped.questions.shape == (len(training), e5.dimension)
+    assert shipped.answerable.shape == (len(answerable), e5.dimension) and len(answerable) < len(training)
+    assert np.allclose(np.linalg.norm(shipped.questions, axis=1), 1.0, atol=1e-3)
     # Written by kizuna fit from the questions as the engine reads them: three spot checks.
     for i in (0, len(training) // 2, len(training) - 1):
         read = crosslingual.reading(training[i].question, language_of(training[i].question))
-        assert float(e5.encode_queries([read])[0] @ shipped[i]) > 0.99
+        assert float(e5.encode_queries([read])[0] @ shipped.questions[i]) > 0.99
+    read = crosslingual.reading(answerable[-1].question, language_of(answerable[-1].question))
+    assert float(e5.encode_queries([read])[0] @ shipped.answerable[-1]) > 0.99
 
 
 def test_reference_questions_of_another_encoder_switch_the_signal_off(tmp_path, caplog):
@@ -263,9 +267,10 @@ def test_reference_questions_of_another_encoder_switch_the_signal_off(tmp_path, 
 
     path = tmp_path / "reference_questions.npz"
     vectors = np.eye(3, 8, dtype=np.float32)
-    reference_questions.save(vectors, FakeMultilingual(8, "test/e5-a"), path)
+    reference_questions.save(vectors, [True, False, True], FakeMultilingual(8, "test/e5-a"), path)
     assert not list(tmp_path.glob("*.tmp"))  # written whole, nothing left behind
-    assert np.allclose(reference_questions.for_encoder(FakeMultilingual(8, "test/e5-a"), path), vectors)
+    loaded = reference_questions.for_encoder(FakeMultilingual(8, "test/e5-a"), path)
+    assert np.allclose(loaded.questions, vectors) and np.allclose(loaded.answerable, vectors[[0, 2]])
     with caplog.at_level(logging.WARNING, logger="index.reference_questions"):
         assert reference_questions.for_encoder(FakeMultilingual(8, "test/e5-b"), path) is None
         assert reference_questions.for_encoder(FakeMultilingual(8, "test/e5-b"), tmp_path / "missing.npz") is None
