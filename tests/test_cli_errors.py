@@ -165,3 +165,12 @@ def test_a_missing_seeds_folder_is_reported_before_the_model_loads(tmp_path, mon
     code, err = _dispatch([*command, "--index-dir", str(tmp_path / "idx")], capsys)
     assert code == 2
     _one_clear_line(err, str(tmp_path / "no-seeds"), "does not exist", "KIZUNA_SEEDS")
+
+
+def test_fit_with_an_out_folder_that_does_not_exist_says_so_before_fitting(tmp_path, capsys, no_model):
+    squad = Path(__file__).resolve().parent / "data" / "squad" / "dev-v2.0-4articles.json"
+    out = tmp_path / "no-such-folder" / "fitted.json"
+    code, err = _dispatch(["fit", "--squad", str(squad), "--out", str(out)], capsys)
+    assert code == 2 and "Traceback" not in err
+    assert err.strip() == f"kizuna fit: no folder {out.parent} to write fitted.json in"
+    assert not out.parent.exists()
