@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -256,9 +255,9 @@ def _select(outcome: tuple, keep) -> tuple:
 
 def _write_atomically(path: Path, text: str) -> None:
     """The engine reads this file at every start: a crash mid-write must leave the old one."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
+    from index.files import write_atomically
+
+    write_atomically(path, text.encode("utf-8"), prefix=f".{path.name}", mode=0o644)
 
 
 def build_cases(args: argparse.Namespace, embedder: Any, say, multilingual: Any = None) -> tuple[list, list[list[str]]]:

@@ -6,15 +6,16 @@ vector belongs to the encoder that made it: under any other the signal is off, s
 """
 from __future__ import annotations
 
+import io
 import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +37,11 @@ def encoder_id(encoder: Any) -> str:
 def save(vectors: np.ndarray, answerable: np.ndarray, encoder: Any, path: Path = PATH) -> None:
     """Write the vectors (as float16: a cosine needs no more) and which rows are of
     answerable questions, whole or not at all."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez(out, vectors=vectors.astype(np.float16), answerable=np.asarray(answerable, bool),
-                     encoder=np.array(encoder_id(encoder)))
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from other users of an install
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    packed = io.BytesIO()
+    np.savez(packed, vectors=vectors.astype(np.float16), answerable=np.asarray(answerable, bool),
+             encoder=np.array(encoder_id(encoder)))
+    # 0644: the default 0600 would hide it from other users of an install.
+    write_atomically(path, packed.getvalue(), prefix=f".{path.name}", mode=0o644)
     _load.cache_clear()
 
 

@@ -7,9 +7,7 @@ bytes came from.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +15,7 @@ from pathlib import Path
 
 from .documents import SUFFIXES, _HEADER, _LETTER, decode, not_text, parse_header
 from .errors import UnknownDocument, UploadRefused
+from .files import write_atomically
 from .store import fsync_dir
 
 MAX_NAME = 80  # characters of the stem: a name must fit Discord's 100-character choice values
@@ -149,25 +148,12 @@ def store(folder: Path, upload: Upload, *, replace: bool, max_documents: int, ma
     if sum(rest.values()) + len(upload.data) > max_total_bytes:
         raise UploadRefused(f"this server's documents would take {_size(sum(rest.values()) + len(upload.data))}, "
                             f"over its {_size(max_total_bytes)} limit; remove some first")
-    _write_atomically(folder / upload.name, upload.data)
+    write_atomically(folder / upload.name, upload.data, prefix=_TEMP_PREFIX)
     for old in clash:
         if old != upload.name:  # "Notes.md" replaced by "notes.md"
             (folder / old).unlink(missing_ok=True)
     fsync_dir(folder)
     return clash[0] if clash else None
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TEMP_PREFIX, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _remove_debris(folder: Path) -> None:

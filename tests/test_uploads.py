@@ -140,7 +140,9 @@ def test_a_failed_write_leaves_nothing_and_old_debris_is_cleared(tmp_path: Path,
     import index.uploads as uploads
 
     (tmp_path / ".upload-crashed.tmp").write_bytes(b"half a file")
-    monkeypatch.setattr(uploads.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    import index.files as files
+
+    monkeypatch.setattr(files.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError, match="disk full"):
         _stored(tmp_path)
     assert list(tmp_path.iterdir()) == []
