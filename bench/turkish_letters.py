@@ -42,8 +42,6 @@ def main() -> int:
     everything = load_casual_questions(fit_cmd.MULTILINGUAL_TRAIN)  # in the reference questions' order
     asked = [q for q in everything if q.language == "tr" and q.role == "answerable"]
     references = reference_questions.for_encoder(multilingual)
-    about = np.array([q.document or "" for q in everything])
-    answerable = np.array([q.role == "answerable" for q in everything])
     paths = [d.path for d in squad.documents]
     variants = {
         "as written": [q.question for q in asked],
@@ -59,10 +57,8 @@ def main() -> int:
             path, at = casual_gold(squad.documents, q)
             doc = paths.index(path)
             others = None
-            if references is not None:  # as kizuna fit gives them: see fit_cmd.crosslingual_cases
-                keep = about != q.document
-                keep[everything.index(q)] = False
-                others = reference_questions.References(references.questions[keep], references.questions[keep & answerable])
+            if references is not None:  # as kizuna fit gives them
+                others = fit_cmd.references_leaving_out(everything, references.questions, everything.index(q), path)
             ranking = crosslingual.rank_crosslingual(corpus, text, vector.reshape(1, -1), np.flatnonzero(corpus.doc_ids == doc),
                                                      references=others)
             right.append(bool(np.isin(ranking.rows[0], gold_rows(corpus, doc, [at]))))

@@ -141,7 +141,9 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
     the fitted numbers (``index/reference_questions.npz`` by default).
     """
     from index import fitting_crosslingual as fc
+    from index import reference_questions
     from index.crosslingual import reading
+    from index.fitted import PATH
     from index.language import language_of
     from index.evaluation import load_casual_questions, load_squad
 
@@ -152,9 +154,6 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
     vectors = queries_cached(read, multilingual, "multilingual-train")
     cases = crosslingual_cases(squad.documents, asked, read, vectors, corpus)
     fit = fc.fit_crosslingual(cases)
-    from index import reference_questions
-    from index.fitted import PATH
-
     where = (args.out or PATH).with_name(reference_questions.PATH.name)
     reference_questions.save(vectors, [q.role == "answerable" for q in asked], multilingual, where)
     say(f"wrote {where}")
@@ -179,19 +178,13 @@ def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: A
 
     from index import fitting_crosslingual as fc
     from index.evaluation import casual_gold, gold_rows
-    from index.reference_questions import References
 
     paths = [d.path for d in documents]
     topics = sorted({paths.index(q.document) for q in asked if q.document in paths})
     scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in topics}
-    about = np.array([q.document or "" for q in asked])
-    answerable = np.array([q.role == "answerable" for q in asked])
 
     def references(i: int, doc: int):
-        # Neither the question, nor any about the article it is asked of or about its own.
-        keep = (about != documents[doc].path) & (about != (asked[i].document or "\0"))
-        keep[i] = False
-        return References(vectors[keep], vectors[keep & answerable])
+        return references_leaving_out(asked, vectors, i, documents[doc].path)
 
     cases, off = [], 0
     for i, q in enumerate(asked):
@@ -217,6 +210,21 @@ def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: A
                     cases.append(fc.make_cross_case(read[i], q.language, fold, "off_topic", corpus, scope, vectors[i],
                                                     np.zeros(0, np.int64), theirs))
     return cases
+
+
+def references_leaving_out(asked: list, vectors: Any, i: int, path: str):
+    """The reference questions for question ``i`` asked of the document at ``path``:
+    ``vectors`` (one per question of ``asked``) but neither its own, nor any about that
+    document or about its own, as the shipped ones are about none of a user's."""
+    import numpy as np
+
+    from index.reference_questions import References
+
+    about = np.array([q.document or "" for q in asked])
+    keep = (about != path) & (about != (asked[i].document or "\0"))
+    keep[i] = False
+    answerable = np.array([q.role == "answerable" for q in asked])
+    return References(vectors[keep], vectors[keep & answerable])
 
 
 # Each training question is asked of its whole article and of a small corpus too: the

@@ -215,8 +215,8 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
         names = np.zeros(len(rows), np.float32)
     share = len(known) / len(asked) if asked else 0.0
     return CrossCandidates(rows, cosine.astype(np.float32), kind_bits, names, corpus.log_lengths[rows],
-                           centrality.astype(np.float32), hubness(vectors, references and references.questions),
-                           hubness(vectors, references and references.answerable), share, bool(known))
+                           centrality.astype(np.float32), hubness(vectors, references.questions if references else None),
+                           hubness(vectors, references.answerable if references else None), share, bool(known))
 
 
 HUB_NEIGHBOURS = 10  # CSLS's own choice of neighbourhood, not fitted

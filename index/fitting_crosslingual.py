@@ -19,7 +19,7 @@ import numpy as np
 
 from .corpus import Corpus
 from .crosslingual import (CrossCandidates, CrossMatch, CrossTopic, CrossWeights, candidates, crosslingual_kind, evidence,
-                           fused_scores, signal_matrix)
+                           signal_matrix)
 from .fitting import ANSWER_PRECISION, balanced_weights
 from .logistic import fit_logistic, precision_threshold, probabilities, weighted_quantile
 from .ranking import Calibration, Logistic
@@ -51,7 +51,7 @@ class CrossCase:
     gold: np.ndarray  # (candidates,) bool
     found: CrossCandidates
     kind: int
-    signals: np.ndarray | None = None  # signal_matrix(found), kept for the grid
+    signals: np.ndarray  # signal_matrix(found): computed once, weighted many times
 
 
 def make_cross_case(question: str, language: str, group: str, role: str, corpus: Corpus, scope: np.ndarray,
@@ -76,7 +76,7 @@ class CrossFit:
 def _decide(cases: Sequence[CrossCase], weights: CrossWeights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     right, mx, tx = [], [], []
     for case in cases:
-        fused = fused_scores(case.found, weights)
+        fused = case.signals @ weights.vector()  # fused_scores, without scaling again
         match, topic, order = evidence(case.found, fused, case.kind)
         right.append(bool(case.gold[order[0]]))
         mx.append(match.vector())
