@@ -20,7 +20,11 @@ fold decided. The extra evidence, all cheap to compute at question time:
 - ``discounted``: ``relative`` once each sentence's centrality (its cosine to the mean
   of the scope's sentence vectors) is taken off its cosine, as the cross-lingual topic
   model has it (``index/crosslingual.py``);
-- ``hub of best``: the centrality of the sentence with the best cosine.
+- ``hub of best``: the centrality of the sentence with the best cosine;
+- ``hub discounted``: ``relative`` once each sentence's mean cosine to its ten nearest
+  answerable training questions (SQuAD's and the casual set's, never those about the
+  article searched or the one the question is from) is taken off its cosine, as the
+  cross-lingual topic model's ``hub_discounted`` (CSLS's query side, session 11).
 
 Nothing here is shipped; it records what was tried (README, Evaluation).
 """
@@ -64,9 +68,37 @@ def dense_columns(cases) -> np.ndarray:
     return np.array(rows)
 
 
+def hub_discounted_column(cases) -> np.ndarray:
+    """(cases,): ``relative`` with each sentence's hubness among the answerable reference questions taken off."""
+    from index.crosslingual import hubness
+
+    def article_of(corpus, rows) -> tuple[int, int]:
+        return id(corpus), int(corpus.doc_ids[rows[0]])
+
+    # The seed article's own questions are never references: a user's documents are in none of them.
+    refs = [c for c in cases if c.role == "answerable" and c.group != "article"]
+    vectors = np.vstack([c.q_vec.reshape(1, -1) for c in refs]).astype(np.float32)
+    ref_article = [article_of(c.corpus, c.scope) for c in refs]
+    by_title = {c.group: key for c, key in zip(refs, ref_article)}
+    hubs: dict = {}
+    column = np.zeros(len(cases))
+    for j, case in enumerate(cases):
+        asked_of = article_of(case.corpus, case.scope)
+        left_out = frozenset({asked_of, by_title.get(case.group, asked_of)})
+        if (asked_of, left_out) not in hubs:
+            keep = np.array([key not in left_out for key in ref_article])
+            hubs[asked_of, left_out] = hubness(case.corpus.sentence_vectors[case.scope], vectors[keep])
+        discounted = case.corpus.sentence_vectors[case.scope] @ case.q_vec.reshape(-1) - hubs[asked_of, left_out]
+        column[j] = discounted.max() - discounted.mean()
+    return column
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", type=Path, default=fit_cmd.DEFAULT_SQUAD)
+    parser.add_argument("--keep", type=float, nargs="+", default=[fitting.KEEP_ON_TOPIC],
+                        help="shares of the answerable training questions the threshold keeps, one table each "
+                             "(to compare variants along the trade, not only at the shipped share)")
     args = parser.parse_args()
     options = SimpleNamespace(squad=args.squad, questions=fit_cmd.ARTICLE_QUESTIONS, article_seeds=fit_cmd.ARTICLE_SEEDS)
     cases, folds = fit_cmd.build_cases(options, load_embedder(None), lambda _: None, None)
@@ -83,7 +115,7 @@ def main() -> int:
     styles = np.array([c.style for c in cases])
     article = np.array([c.group == "article" for c in cases])
     weights = fitting.style_weights(cases)
-    dense = dense_columns(cases)
+    dense = np.hstack([dense_columns(cases), hub_discounted_column(cases)[:, None]])
 
     def quadratic(t: np.ndarray) -> np.ndarray:
         return np.stack([t[:, i] * t[:, j] for i in range(t.shape[1]) for j in range(i, t.shape[1])], axis=1)
@@ -100,23 +132,26 @@ def main() -> int:
         "+ discounted": lambda t, m: np.hstack([t, dense[:, [4]]]),
         "+ hub of best": lambda t, m: np.hstack([t, dense[:, [5]]]),
         "+ both": lambda t, m: np.hstack([t, dense[:, [4, 5]]]),
+        "+ hub discounted": lambda t, m: np.hstack([t, dense[:, [6]]]),
+        "+ hub disc., disc.": lambda t, m: np.hstack([t, dense[:, [4, 6]]]),
     }
     blocks = (("SQuAD", styles == "squad"), ("casual", (styles == "casual") & ~article), ("article", article))
-    print("not_found given, cross-validated by article (answerable: lower is better; off-topic: higher)")
-    print(f"{'topic evidence':18}" + "".join(f" {name + ' answerable':>18} {name + ' off-topic':>17}" for name, _ in blocks))
-    for name, columns in variants.items():
-        refused = np.zeros(len(cases), bool)
-        for train, test, topic_x, match_x in per_fold:
-            x = columns(topic_x, match_x)
-            bias, coefficients = fit_logistic(x[train], (roles[train] != "off_topic").astype(float), sample_weight=weights[train])
-            p = 1.0 / (1.0 + np.exp(-np.clip(bias + x @ coefficients, -50, 50)))
-            answerable = train[roles[train] == "answerable"]
-            threshold = weighted_quantile(p[answerable], weights[answerable], 1.0 - fitting.KEEP_ON_TOPIC)
-            refused[test] = p[test] < threshold
-        line = f"{name:18}"
-        for _, mask in blocks:
-            line += f" {refused[mask & (roles == 'answerable')].mean():18.3f} {refused[mask & (roles == 'off_topic')].mean():17.3f}"
-        print(line, flush=True)
+    for keep in args.keep:
+        print(f"not_found given, cross-validated by article, keeping {keep:.3f} (answerable: lower is better; off-topic: higher)")
+        print(f"{'topic evidence':18}" + "".join(f" {name + ' answerable':>18} {name + ' off-topic':>17}" for name, _ in blocks))
+        for name, columns in variants.items():
+            refused = np.zeros(len(cases), bool)
+            for train, test, topic_x, match_x in per_fold:
+                x = columns(topic_x, match_x)
+                bias, coefficients = fit_logistic(x[train], (roles[train] != "off_topic").astype(float), sample_weight=weights[train])
+                p = 1.0 / (1.0 + np.exp(-np.clip(bias + x @ coefficients, -50, 50)))
+                answerable = train[roles[train] == "answerable"]
+                threshold = weighted_quantile(p[answerable], weights[answerable], 1.0 - keep)
+                refused[test] = p[test] < threshold
+            line = f"{name:18}"
+            for _, mask in blocks:
+                line += f" {refused[mask & (roles == 'answerable')].mean():18.3f} {refused[mask & (roles == 'off_topic')].mean():17.3f}"
+            print(line, flush=True)
     return 0
 
 
