@@ -172,6 +172,7 @@ def _casual(args: argparse.Namespace, embedder: Any) -> dict:
 def _squad(args: argparse.Namespace, embedder: Any, squad: Any) -> dict:
     from index.building import embed_documents
     from index.corpus import IndexParams
+    from index import reference_questions
     from index.evaluation import evaluate_squad, pick_questions
     from index.ranking import Calibration, Weights
 
@@ -180,7 +181,8 @@ def _squad(args: argparse.Namespace, embedder: Any, squad: Any) -> dict:
     corpus, _ = embed_documents(squad.documents, embedder, IndexParams(), {})
     vectors, tokens = embedder.encode_with_tokens([squad.questions[i].question for i in picked])
     full, all_tokens = _spread(vectors, tokens, picked, len(squad.questions))
-    result = evaluate_squad(corpus, squad, full, Weights(), Calibration(), picked, all_tokens)
+    references = reference_questions.for_encoder(embedder, reference_questions.ENGLISH_PATH)
+    result = evaluate_squad(corpus, squad, full, Weights(), Calibration(), picked, all_tokens, references)
     result["seconds"] = round(time.perf_counter() - started, 1)
     result["documents"] = len(squad.documents)
     result["sentences"] = len(corpus.sentences)

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     fit = fitting.fit_all(cases, corpora, bm25_right, with_plain=True)
     say("fitted on everything")
     decided = fitting.outcomes(cases, fit, corpora)  # decided once, then measured by source
-    article = np.array([c.group == "article" for c in cases])
+    article = np.array([c.group == fitting.ARTICLE for c in cases])
     report = {
         "in_sample": fit_report.figures(*decided),
         "squad_in_sample": fit_report.figures(*fit_report.of_style(decided, "squad")),
@@ -97,6 +97,7 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     out = args.out or PATH
     _write_atomically(out, json.dumps(numbers, indent=1) + "\n")
     say(f"wrote {out}")
+    _save_english_references(cases, embedder, out, say)
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
         args.report.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
@@ -104,6 +105,16 @@ def run(args: argparse.Namespace, settings: Any = None) -> int:
     if cross_report:
         print(render_crosslingual(numbers["crosslingual"], cross_report))
     return 0
+
+
+def _save_english_references(cases: list, embedder: Any, out: Path, say) -> None:
+    """The topic model's reference questions (``standing_out.py``), beside the numbers."""
+    from index import fitting, reference_questions
+
+    vectors, groups = fitting.reference_questions(cases)
+    where = out.with_name(reference_questions.ENGLISH_PATH.name)
+    reference_questions.save(vectors, [True] * len(groups), embedder, where, groups)
+    say(f"wrote {where}")
 
 
 def _crosslingual_only(args: argparse.Namespace, embedder: Any, multilingual: Any, say) -> int:
@@ -274,7 +285,7 @@ def build_cases(args: argparse.Namespace, embedder: Any, say, multilingual: Any 
 
     from index.documents import load_documents
     from index.evaluation import gold_rows, load_article_questions, load_squad
-    from index.fitting import make_case
+    from index.fitting import ARTICLE, attach_standing_out, make_case
 
     squad = load_squad(args.squad)
     corpus = embed_cached(squad.documents, embedder, "squad", multilingual)
@@ -299,9 +310,10 @@ def build_cases(args: argparse.Namespace, embedder: Any, say, multilingual: Any 
     for i, q in enumerate(asked):
         gold = np.flatnonzero([s.text == q.gold for s in article.sentences]) if q.gold else np.zeros(0, np.int64)
         role = {"near_miss": "impossible"}.get(q.role, q.role)
-        cases.append(make_case(q.question, "article", role, "casual", article, everything, a_vectors[i : i + 1], a_tokens[i], gold))
+        cases.append(make_case(q.question, ARTICLE, role, "casual", article, everything, a_vectors[i : i + 1], a_tokens[i], gold))
+    attach_standing_out(cases)
     say(f"{len(cases)} cases prepared")
-    folds = [[t for j, t in enumerate(titles) if j % 4 == f] for f in range(4)] + [["article"]]
+    folds = [[t for j, t in enumerate(titles) if j % 4 == f] for f in range(4)] + [[ARTICLE]]
     return cases, folds
 
 

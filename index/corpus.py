@@ -83,6 +83,10 @@ class Corpus:
     before: np.ndarray = field(init=False)  # (n,) row of the sentence before in the document, or -1
     before_discount: np.ndarray = field(init=False)  # (n,) how much a word found only there counts
     _scoped_vocabularies: dict = field(init=False, repr=False)
+    # What other modules compute from this corpus once and keep for as long as it lives
+    # (its sentences' hubness, their mean vector), by name: a cache outside it would keep
+    # every build it ever saw alive, vectors and all.
+    derived: dict = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         texts = [s.text for s in self.sentences]
@@ -127,6 +131,7 @@ class Corpus:
             self.words = words_of([d.title for d in self.documents] + texts)
         self.vocabulary = Vocabulary(set(self.words))
         self._scoped_vocabularies = {}
+        self.derived = {}
         if self.proper is None:
             self.proper = proper_words(texts)
 

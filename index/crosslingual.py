@@ -16,7 +16,7 @@ patterns) say nothing about "İlişkiler ne zaman başladı?". These signals do:
   cross-lingual vector spaces), whatever is asked. A sentence close to all the others is
   close to every question for the same reason, so its cosine says less. Whether, and how
   much, is fitted: cross-validated P@1 0.641 -> 0.669 (``kizuna fit --crosslingual-only``).
-- ``hub``: the sentence's mean cosine to its ``HUB_NEIGHBOURS`` nearest questions among
+- ``hub``: the sentence's mean cosine to its ``reference_questions.HUB_NEIGHBOURS`` nearest questions among
   the training questions (about other articles), counted against it: the question side
   of the same trait, as cross-domain similarity local scaling (CSLS; Conneau et al.,
   2018) counts it. A sentence near many questions about anything is near this one for
@@ -45,7 +45,7 @@ from .corpus import Corpus
 from .fitted import fitted
 from .lexical import fold
 from .ranking import Calibration, Logistic, Ranking, _scale
-from .reference_questions import References
+from .reference_questions import References, hubness
 from .turkish import restore_letters
 
 _FULL_SCAN = 4096  # below this many sentences in scope, score them all exactly
@@ -219,30 +219,13 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
                            hubness(vectors, references.answerable if references else None), share, bool(known))
 
 
-HUB_NEIGHBOURS = 10  # CSLS's own choice of neighbourhood, not fitted
-
-
-def hubness(vectors: np.ndarray, references: np.ndarray | None) -> np.ndarray:
-    """Each row's mean cosine to its ``HUB_NEIGHBOURS`` nearest rows of ``references``."""
-    if references is None or not len(references) or not len(vectors):
-        return np.zeros(len(vectors), np.float32)
-    cosines = vectors @ references.T
-    k = min(HUB_NEIGHBOURS, cosines.shape[1])
-    return np.partition(cosines, -k, axis=1)[:, -k:].mean(axis=1).astype(np.float32)
-
-
-_LONG_ENOUGH: dict[int, tuple[Corpus, np.ndarray]] = {}
-
-
 def _long_enough(corpus: Corpus) -> np.ndarray:
     """(sentences,) bool: has at least ``MIN_WORDS`` words; computed once per corpus."""
-    cached = _LONG_ENOUGH.get(id(corpus))
-    if cached is None or cached[0] is not corpus:
-        mask = np.fromiter((len(_WORDS.findall(s.text)) >= MIN_WORDS for s in corpus.sentences), bool, len(corpus.sentences))
-        if len(_LONG_ENOUGH) >= 64:
-            _LONG_ENOUGH.clear()
-        cached = _LONG_ENOUGH[id(corpus)] = (corpus, mask)
-    return cached[1]
+    mask = corpus.derived.get("long_enough")
+    if mask is None:
+        mask = corpus.derived["long_enough"] = np.fromiter(
+            (len(_WORDS.findall(s.text)) >= MIN_WORDS for s in corpus.sentences), bool, len(corpus.sentences))
+    return mask
 
 
 @lru_cache(maxsize=65536)

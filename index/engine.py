@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Sequence
@@ -24,6 +25,7 @@ from .lexical import stems
 from .ranking import LIKELY, NOT_FOUND, Calibration, Ranking, Weights, rank
 
 log = logging.getLogger(__name__)
+WARM_HUBNESS_FROM = 4096  # sentences; below, the first question computes it in a quarter second or less
 
 MAX_QUESTION_CHARS = 1000
 _CONTEXT_SENTENCES = 2
@@ -171,9 +173,10 @@ class Engine(KeptIndex):
         rankings: dict[int, Ranking] = {}
         if english:
             vectors, tokens = self.embedder.encode_with_tokens([cleaned[i] for i in english])
+            hub = self._hubness(corpus)
             for j, i in enumerate(english):
                 q_tokens = tokens[j] if tokens else None
-                rankings[i] = rank(corpus, cleaned[i], vectors[j : j + 1], scopes[i], self.weights, self.calibration, q_tokens)
+                rankings[i] = rank(corpus, cleaned[i], vectors[j : j + 1], scopes[i], self.weights, self.calibration, q_tokens, hub)
         others = [i for i, cross in enumerate(crosslingual) if cross]
         if others:
             read = [reading(cleaned[i], languages[i]) for i in others]
@@ -185,6 +188,17 @@ class Engine(KeptIndex):
             self._answer(corpus, q, rankings[i], k, languages[i], crosslingual[i])
             for i, q in enumerate(cleaned)
         ]
+
+    def _hubness(self, corpus: Corpus) -> np.ndarray | None:
+        """Every sentence's hubness among the English reference questions, for the topic model."""
+        return reference_questions.sentence_hubness(corpus, reference_questions.for_encoder(self.embedder, reference_questions.ENGLISH_PATH))
+
+    def _install(self, state) -> None:
+        super()._install(state)
+        # At 100,000 sentences the hubness takes seconds: a new build's is computed now,
+        # beside the questions still answered, rather than by the first one it answers.
+        if len(state.corpus.sentences) > WARM_HUBNESS_FROM:
+            threading.Thread(target=self._hubness, args=(state.corpus,), name="kizuna-hubness", daemon=True).start()
 
     def _can_cross(self, corpus: Corpus) -> bool:
         return self.multilingual is not None and corpus.multilingual is not None

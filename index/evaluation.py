@@ -21,6 +21,7 @@ from .documents import Document
 from .errors import DataFileError
 from .lexical import build_bm25
 from .ranking import Calibration, Weights, rank
+from .reference_questions import References, hubness
 from .tokens import Tokens
 
 PARAGRAPH_SEPARATOR = "\n\n"
@@ -323,8 +324,13 @@ def evaluate_squad(
     calibration: Calibration,
     questions: Sequence[int] | None = None,
     tokens: Sequence[Tokens | None] | None = None,
+    references: References | None = None,
 ) -> dict:
     """ReQA scores of the engine and both baselines, abstention, and quote lengths.
+
+    ``references``: the English topic model's reference questions; the hubness of an
+    article's sentences leaves out those about it and about the question's own article,
+    as ``kizuna fit`` does (these articles' questions are among them).
 
     ``vectors`` are the embedded questions and ``tokens`` their token vectors (None:
     no token matching), aligned with ``squad.questions``;
@@ -341,11 +347,23 @@ def evaluate_squad(
     confidence = {"answerable": [], "impossible": [], "off_topic": []}
     verdicts: dict[str, list[str]] = {"answerable": [], "impossible": [], "off_topic": []}
     quoted = []
+    hubs: dict[tuple[int, int], np.ndarray | None] = {}
+
+    def hub(searched: int, asked_from: int) -> np.ndarray | None:
+        if references is None:
+            return None
+        if (searched, asked_from) not in hubs:
+            titles = {corpus.documents[searched].title, corpus.documents[asked_from].title}
+            values = np.zeros(len(corpus.sentences), np.float32)
+            values[scopes[searched]] = hubness(corpus.sentence_vectors[scopes[searched]], references.leaving_out(*titles))
+            hubs[searched, asked_from] = values
+        return hubs[searched, asked_from]
+
     for i in picked:
         q = squad.questions[i]
         vec = vectors[i : i + 1]
         toks = tokens[i] if tokens is not None else None
-        mine = rank(corpus, q.question, vec, scopes[q.doc], weights, calibration, toks)
+        mine = rank(corpus, q.question, vec, scopes[q.doc], weights, calibration, toks, hub(q.doc, q.doc))
         if q.impossible:
             confidence["impossible"].append(mine.confidence)
             verdicts["impossible"].append(mine.verdict)
@@ -353,7 +371,8 @@ def evaluate_squad(
         confidence["answerable"].append(mine.confidence)
         verdicts["answerable"].append(mine.verdict)
         # Off topic: the same question with the search held to the next article.
-        other = rank(corpus, q.question, vec, scopes[(q.doc + 1) % len(corpus.documents)], weights, calibration, toks)
+        next_doc = (q.doc + 1) % len(corpus.documents)
+        other = rank(corpus, q.question, vec, scopes[next_doc], weights, calibration, toks, hub(next_doc, q.doc))
         confidence["off_topic"].append(other.confidence)
         verdicts["off_topic"].append(other.verdict)
         gold = gold_rows(corpus, q.doc, q.starts)

@@ -41,6 +41,8 @@ from .lexical import build_bm25, stems
 from .ranking import SHORTLIST, Candidates, Evidence, Logistic, TopicEvidence, Weights, first_stage, match_evidence
 from .fit_report import Outcome, figures
 from .logistic import fit_logistic, precision_threshold, probabilities, weighted_quantile
+from .reference_questions import hubness
+from .standing_out import standing_out
 from .tokens import Tokens, rarity_weights, token_parts
 
 FIRST_SIGNALS = ("dense_sentence", "lexical_sentence", "lexical_chunk", "kind", "length")
@@ -51,6 +53,7 @@ SIGNALS = ("token_match",) + FIRST_SIGNALS
 # documents answer (so at most about one in seventy is refused); "answer" rather than
 # "likely" when at least 85 of 100 such calls on the training data quote the right sentence.
 KEEP_ON_TOPIC = 0.985
+ARTICLE = "article"  # the group of the seed article's own questions
 ANSWER_PRECISION = 0.85
 
 BM25_GRID = [(k1, b) for k1 in (0.3, 0.6, 0.9, 1.2, 1.5) for b in (0.25, 0.5, 0.75)]
@@ -99,6 +102,8 @@ class Case:
     first_scaled: dict[tuple, np.ndarray] = field(default_factory=dict)  # (rows, FIRST_SIGNALS), scaled
     kind_new: dict[int, float] = field(default_factory=dict)  # row -> offers something new
     evidence: dict[tuple, Evidence] = field(default_factory=dict)  # (best row, tokens) -> its evidence, margin aside
+    # The topic model's (discounted, hub_discounted): no fit changes them (``attach_standing_out``).
+    stands_out: tuple[float, float] = (0.0, 0.0)
 
 
 def make_case(question: str, group: str, role: str, style: str, corpus: Corpus, scope: np.ndarray, q_vec: np.ndarray,
@@ -115,6 +120,41 @@ def make_case(question: str, group: str, role: str, style: str, corpus: Corpus, 
         question, group, role, style, corpus, scope, q_vec, question_kind(question), np.isin(scope, gold_rows),
         weights, own, prior, same,
     )
+
+
+def reference_questions(cases: list[Case]) -> tuple[np.ndarray, list[str]]:
+    """The English hub's reference questions: the answerable training questions' vectors
+    and the article each is about. The seed article's are never among them: a user's
+    documents are about none of the shipped questions, and its fold must see it so too."""
+    refs = [c for c in cases if c.role == "answerable" and c.group != ARTICLE]
+    vectors = np.vstack([c.q_vec.reshape(1, -1) for c in refs]).astype(np.float32) if refs else np.zeros((0, 0), np.float32)
+    return vectors, [c.group for c in refs]
+
+
+def attach_standing_out(cases: list[Case]) -> None:
+    """Each case's ``standing_out`` margins, its scope's hubness taken among the reference
+    questions about neither the article searched nor the one the question is from (a
+    question must not meet itself, or its article's others, as a "question about anything")."""
+    vectors, groups = reference_questions(cases)
+
+    def article(case: Case) -> tuple[int, int]:
+        return id(case.corpus), int(case.corpus.doc_ids[case.scope[0]])
+
+    # A group's article is the one its answerable questions are asked of.
+    article_of = {c.group: article(c) for c in cases if c.role == "answerable"}
+    ref_articles = [article_of[g] for g in groups]
+    hubs: dict[tuple, np.ndarray] = {}
+    for case in cases:
+        left_out = frozenset({article(case), article_of.get(case.group, article(case))})
+        key = (article(case), len(case.scope), left_out)
+        if key not in hubs:
+            kept = vectors[[a not in left_out for a in ref_articles]] if groups else None
+            hub = np.zeros(len(case.corpus.sentences), np.float32)
+            hub[case.scope] = hubness(case.corpus.sentence_vectors[case.scope], kept)
+            hubs[key] = hub
+        q = case.q_vec.reshape(-1)
+        cosines = case.corpus.sentence_vectors[case.scope] @ q
+        case.stands_out = standing_out(case.corpus, case.scope, cosines, q, case.scope, hubs[key])
 
 
 def _own_matches(q_tokens: Tokens, corpus: Corpus, scope: np.ndarray, scopes: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -389,6 +429,8 @@ def case_evidence(case: Case, setting: Setting, corpora: dict, tokens: bool = Tr
         best_sentence=float(first.signals["dense_sentence"].max()),
         best_token_match=float(signals["token_match"].max()) if tokens else 0.0,
         coverage=ev.coverage,
+        discounted=case.stands_out[0],
+        hub_discounted=case.stands_out[1],
     )
     return ev, topic, row, int(keep[best])
 

@@ -31,6 +31,7 @@ from .corpus import Corpus, lexical_window
 from .fitted import fitted
 from .lexical import Vocabulary, bm25_scores, content_words, soft_coverage, stems, tokenize
 from .modifiers import modifier_conflict
+from .standing_out import standing_out
 from .tokens import Tokens, token_match
 
 _FULL_SCAN = 4096  # below this many sentences in scope, score them all exactly
@@ -95,8 +96,13 @@ class TopicEvidence:
     best_sentence: float  # the highest sentence cosine anywhere in scope
     best_token_match: float  # the highest token matching score on the shortlist (0 without)
     coverage: float  # the best sentence's coverage of the question's topic words
+    # How far the best cosine stands out from the scope's mean, with what brings a
+    # sentence near every question taken off: its centrality, its hubness among
+    # reference questions (``standing_out.py``).
+    discounted: float = 0.0
+    hub_discounted: float = 0.0
 
-    NAMES = ("unknown", "best_sentence", "best_token_match", "coverage")
+    NAMES = ("unknown", "best_sentence", "best_token_match", "coverage", "discounted", "hub_discounted")
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, n) for n in self.NAMES], dtype=np.float64)
@@ -258,14 +264,19 @@ def match_evidence(
     )
 
 
-def topic_evidence(first: Candidates, picked: Candidates, evidence: Evidence) -> TopicEvidence:
-    """How much of the question the searched documents speak of at all, over the whole scope."""
+def topic_evidence(first: Candidates, picked: Candidates, evidence: Evidence, stands_out: tuple[float, float]) -> TopicEvidence:
+    """How much of the question the searched documents speak of at all, over the whole scope.
+
+    ``stands_out``: ``standing_out.standing_out``'s two margins for the first stage's rows.
+    """
     matched = picked.signals.get("token_match")
     return TopicEvidence(
         unknown=evidence.unknown,
         best_sentence=float(first.signals["dense_sentence"].max()),
         best_token_match=float(matched.max()) if matched is not None else 0.0,
         coverage=evidence.coverage,
+        discounted=stands_out[0],
+        hub_discounted=stands_out[1],
     )
 
 
@@ -285,12 +296,14 @@ def rank(
     weights: Weights = Weights(),
     calibration: Calibration = Calibration(),
     q_tokens: Tokens | None = None,
+    hub: np.ndarray | None = None,
 ) -> Ranking:
     """Score the sentences in ``scope`` (all when None), order them best first, and decide.
 
     ``q_tokens`` are the question's token vectors and ids from the same encode as
     ``q_vec``; without them, or without the corpus's, token matching is left out and the
-    first stage's ranking is the answer.
+    first stage's ranking is the answer. ``hub``: every sentence's hubness among the
+    reference questions (``reference_questions.sentence_hubness``), for the topic model.
     """
     kind = question_kind(question)
     first = first_stage(corpus, question, q_vec, scope, kind)
@@ -308,7 +321,8 @@ def rank(
     order = np.argsort(-fused, kind="stable")
     vocabulary = corpus.vocabulary_for(scope)
     evidence = match_evidence(corpus, question, picked, fused, kind, vocabulary)
-    topic = topic_evidence(first, picked, evidence)
+    stands_out = standing_out(corpus, first.rows, first.signals["dense_sentence"], q_vec[0], scope, hub)
+    topic = topic_evidence(first, picked, evidence, stands_out)
     confidence = calibration.match.probability(evidence.vector())
     on_topic = calibration.topic.probability(topic.vector())
     verdict = calibration.verdict(confidence, on_topic)

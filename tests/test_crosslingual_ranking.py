@@ -1,7 +1,8 @@
 """The fused score for questions in other languages: what each signal does to the order."""
 import numpy as np
 
-from index.crosslingual import HUB_NEIGHBOURS, CrossCandidates, CrossWeights, fused_scores, hubness
+from index.crosslingual import CrossCandidates, CrossWeights, fused_scores
+from index.reference_questions import HUB_NEIGHBOURS, hubness
 
 
 def _two(cosine, centrality, hub=(0.0, 0.0)) -> CrossCandidates:

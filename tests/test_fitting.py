@@ -87,7 +87,29 @@ def small_cases():
         cases.append(fitting.make_case(q.question, str(q.doc), role, style, corpus, scopes[q.doc], vectors[i : i + 1], tokens[i], gold))
         if not q.impossible:
             cases.append(fitting.make_case(q.question, str(q.doc), "off_topic", style, corpus, scopes[1 - q.doc], vectors[i : i + 1], tokens[i], np.zeros(0, np.int64)))
+    fitting.attach_standing_out(cases)
     return cases
+
+
+def test_a_cases_hubness_leaves_out_the_questions_about_its_articles(small_cases) -> None:
+    """Asked of its own article, a question's references are the other article's questions
+    (never itself); asked of the other article too, none are left, and the margin is plain."""
+    from index.reference_questions import hubness
+    from index.standing_out import standing_out
+
+    vectors, groups = fitting.reference_questions(small_cases)
+    assert len(groups) == sum(c.role == "answerable" for c in small_cases)
+    mine = next(c for c in small_cases if c.role == "answerable" and c.group == "0")
+    others = vectors[[g == "1" for g in groups]]
+    hub = np.zeros(len(mine.corpus.sentences), np.float32)
+    hub[mine.scope] = hubness(mine.corpus.sentence_vectors[mine.scope], others)
+    q = mine.q_vec.reshape(-1)
+    cosines = mine.corpus.sentence_vectors[mine.scope] @ q
+    assert mine.stands_out == pytest.approx(standing_out(mine.corpus, mine.scope, cosines, q, mine.scope, hub), abs=1e-6)
+    assert mine.stands_out[1] != pytest.approx(cosines.max() - cosines.mean(), abs=1e-4)  # the hub did count
+    off = next(c for c in small_cases if c.role == "off_topic" and c.group == "0")
+    cosines = off.corpus.sentence_vectors[off.scope] @ off.q_vec.reshape(-1)
+    assert off.stands_out[1] == pytest.approx(cosines.max() - cosines.mean(), abs=1e-5)
 
 
 def test_precomputed_token_matching_agrees_with_the_engines(small_cases) -> None:
