@@ -23,6 +23,7 @@ from .keeping import FOLLOW_EVERY, KeptIndex
 from .language import ENGLISH, language_of
 from .lexical import stems
 from .ranking import LIKELY, NOT_FOUND, Calibration, Ranking, Weights, rank
+from .served import Served
 
 log = logging.getLogger(__name__)
 WARM_HUBNESS_FROM = 4096  # sentences; below, the first question computes it in a quarter second or less
@@ -193,7 +194,7 @@ class Engine(KeptIndex):
         """Every sentence's hubness among the English reference questions, for the topic model."""
         return reference_questions.sentence_hubness(corpus, reference_questions.for_encoder(self.embedder, reference_questions.ENGLISH_PATH))
 
-    def _install(self, state) -> None:
+    def _install(self, state: Served) -> None:
         super()._install(state)
         # At 100,000 sentences the hubness takes seconds: a new build's is computed now,
         # beside the questions still answered, rather than by the first one it answers.

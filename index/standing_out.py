@@ -27,6 +27,7 @@ import numpy as np
 
 from .corpus import Corpus
 
+
 def standing_out(
     corpus: Corpus, rows: np.ndarray, cosines: np.ndarray, q: np.ndarray, scope: np.ndarray | None, hub: np.ndarray | None
 ) -> tuple[float, float]:
@@ -56,4 +57,4 @@ def _scope_means(corpus: Corpus, scope: np.ndarray | None, hub: np.ndarray | Non
 
 
 def _means(vectors: np.ndarray, hub: np.ndarray | None) -> tuple[np.ndarray, float]:
-    return vectors.mean(axis=0, dtype=np.float64).astype(np.float32), float(hub.mean()) if hub is not None else 0.0
+    return vectors.mean(axis=0, dtype=np.float64).astype(np.float32), (float(hub.mean()) if hub is not None else 0.0)
