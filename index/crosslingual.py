@@ -16,8 +16,9 @@ patterns) say nothing about "İlişkiler ne zaman başladı?". These signals do:
   cross-lingual vector spaces), whatever is asked. A sentence close to all the others is
   close to every question for the same reason, so its cosine says less. Whether, and how
   much, is fitted: cross-validated P@1 0.641 -> 0.669 (``kizuna fit --crosslingual-only``).
-- ``hub``: the sentence's mean cosine to its ``reference_questions.HUB_NEIGHBOURS`` nearest questions among
-  the training questions (about other articles), counted against it: the question side
+- ``hub``: the sentence's mean cosine to its ``reference_questions.HUB_NEIGHBOURS``
+  nearest questions among the training questions (about other articles), counted
+  against it: the question side
   of the same trait, as cross-domain similarity local scaling (CSLS; Conneau et al.,
   2018) counts it. A sentence near many questions about anything is near this one for
   the same reason. The questions' vectors ship in ``reference_questions.npz``, written

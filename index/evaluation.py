@@ -21,7 +21,7 @@ from .documents import Document
 from .errors import DataFileError
 from .lexical import build_bm25
 from .ranking import Calibration, Weights, rank
-from .reference_questions import References, hubness
+from .reference_questions import References, scope_hubness
 from .tokens import Tokens
 
 PARAGRAPH_SEPARATOR = "\n\n"
@@ -354,9 +354,7 @@ def evaluate_squad(
             return None
         if (searched, asked_from) not in hubs:
             titles = {corpus.documents[searched].title, corpus.documents[asked_from].title}
-            values = np.zeros(len(corpus.sentences), np.float32)
-            values[scopes[searched]] = hubness(corpus.sentence_vectors[scopes[searched]], references.leaving_out(*titles))
-            hubs[searched, asked_from] = values
+            hubs[searched, asked_from] = scope_hubness(corpus, scopes[searched], references.leaving_out(*titles))
         return hubs[searched, asked_from]
 
     for i in picked:

@@ -41,7 +41,7 @@ from .lexical import build_bm25, stems
 from .ranking import SHORTLIST, Candidates, Evidence, Logistic, TopicEvidence, Weights, first_stage, match_evidence
 from .fit_report import Outcome, figures
 from .logistic import fit_logistic, precision_threshold, probabilities, weighted_quantile
-from .reference_questions import hubness
+from .reference_questions import References, scope_hubness
 from .standing_out import standing_out
 from .tokens import Tokens, rarity_weights, token_parts
 
@@ -136,22 +136,19 @@ def attach_standing_out(cases: list[Case]) -> None:
     questions about neither the article searched nor the one the question is from (a
     question must not meet itself, or its article's others, as a "question about anything")."""
     vectors, groups = reference_questions(cases)
+    references = References(vectors, vectors, np.array(groups, dtype=str))
 
     def article(case: Case) -> tuple[int, int]:
         return id(case.corpus), int(case.corpus.doc_ids[case.scope[0]])
 
-    # A group's article is the one its answerable questions are asked of.
-    article_of = {c.group: article(c) for c in cases if c.role == "answerable"}
-    ref_articles = [article_of[g] for g in groups]
+    # An article's group is the one whose answerable questions are asked of it.
+    group_of = {article(c): c.group for c in cases if c.role == "answerable"}
     hubs: dict[tuple, np.ndarray] = {}
     for case in cases:
-        left_out = frozenset({article(case), article_of.get(case.group, article(case))})
+        left_out = frozenset({case.group, group_of.get(article(case), case.group)})
         key = (article(case), len(case.scope), left_out)
         if key not in hubs:
-            kept = vectors[[a not in left_out for a in ref_articles]] if groups else None
-            hub = np.zeros(len(case.corpus.sentences), np.float32)
-            hub[case.scope] = hubness(case.corpus.sentence_vectors[case.scope], kept)
-            hubs[key] = hub
+            hubs[key] = scope_hubness(case.corpus, case.scope, references.leaving_out(*left_out))
         q = case.q_vec.reshape(-1)
         cosines = case.corpus.sentence_vectors[case.scope] @ q
         case.stands_out = standing_out(case.corpus, case.scope, cosines, q, case.scope, hubs[key])

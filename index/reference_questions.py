@@ -59,6 +59,15 @@ def hubness(vectors: np.ndarray, references: np.ndarray | None) -> np.ndarray:
     return hub
 
 
+def scope_hubness(corpus: Any, scope: np.ndarray, references: np.ndarray | None) -> np.ndarray:
+    """The hubness of ``scope``'s sentences among ``references``, in an array over the
+    whole corpus (0 elsewhere), as ``standing_out`` reads it: for a search held to one
+    article whose own questions must not count among the references."""
+    hub = np.zeros(len(corpus.sentences), np.float32)
+    hub[scope] = hubness(corpus.sentence_vectors[scope], references)
+    return hub
+
+
 # One computation at a time: a question that arrives while a new build's is being
 # computed in the background (``Engine._install``) waits for it instead of repeating it.
 _HUBS_LOCK = threading.Lock()
