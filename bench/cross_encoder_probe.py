@@ -36,17 +36,12 @@ sys.path.insert(0, str(ROOT))
 from bot import fit_cmd  # noqa: E402
 from index.embedder import bundled_model_path, load_embedder  # noqa: E402
 from index.evaluation import casual_gold, gold_rows, load_casual_questions, load_squad  # noqa: E402
-from index.ranking import rank  # noqa: E402
+from index.ranking import _scale, rank  # noqa: E402
 
 TOP = 10
 NEGATIVES = 2  # wrong sentences per question, the engine's best first
 MAX_TOKENS = 96  # question and sentence together; longer pairs are cut
 SEED = 13
-
-
-def scaled(values: np.ndarray) -> np.ndarray:
-    lo, hi = float(values.min()), float(values.max())
-    return np.zeros_like(values) if hi - lo < 1e-9 else (values - lo) / (hi - lo)
 
 
 def shortlists(squad, corpus, embedder) -> list[dict]:
@@ -145,7 +140,7 @@ def main() -> int:
             if item["doc"] not in fold:
                 continue
             reader = score(tokenizer, model, item["question"], [text(r) for r in item["rows"]])
-            fused = scaled(item["engine"]) + scaled(reader)
+            fused = _scale(item["engine"]) + _scale(reader)
             outcome["engine"].append(item["right"][0])
             outcome["reader"].append(item["right"][int(np.argmax(reader))])
             outcome["fused"].append(item["right"][int(np.argmax(fused))])

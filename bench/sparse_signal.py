@@ -35,13 +35,9 @@ from index.embedder import load_embedder  # noqa: E402
 from index.evaluation import load_casual_questions, load_squad  # noqa: E402
 from index.language import language_of  # noqa: E402
 from index.multilingual import load_multilingual  # noqa: E402
+from index.ranking import _scale  # noqa: E402  (how the engine scales a signal over the candidates)
 
 SPARSE_GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
-
-
-def scaled(values: np.ndarray) -> np.ndarray:
-    lo, hi = float(values.min()), float(values.max())
-    return np.zeros_like(values) if hi - lo < 1e-9 else (values - lo) / (hi - lo)
 
 
 def unit_rows(matrix):
@@ -54,7 +50,7 @@ def unit_rows(matrix):
 
 def right_at_one(cases, base: np.ndarray, sparse: list[np.ndarray], weight: float) -> np.ndarray:
     """(answerable cases,) bool: the best sentence under ``base`` plus ``weight`` times the sparse cosine is right."""
-    return np.array([case.gold[np.argmax(case.signals @ base + weight * scaled(s))]
+    return np.array([case.gold[np.argmax(case.signals @ base + weight * _scale(s))]
                      for case, s in zip(cases, sparse) if case.role == "answerable"], bool)
 
 

@@ -68,17 +68,16 @@ def scope_hubness(corpus: Any, scope: np.ndarray, references: np.ndarray | None)
     return hub
 
 
-# One computation at a time: a question that arrives while a new build's is being
-# computed in the background (``Engine._install``) waits for it instead of repeating it.
-_HUBS_LOCK = threading.Lock()
-
-
 def sentence_hubness(corpus: Any, references: References | None) -> np.ndarray | None:
     """Every sentence's hubness among ``references`` (None without them), computed once
     per corpus: seconds at 100,000 sentences, microseconds at the seed article's."""
     if references is None:
         return None
-    with _HUBS_LOCK:
+    # One computation per corpus at a time: a question that arrives while a new build's is
+    # computed in the background (``Engine._install``) waits for it instead of repeating
+    # it, and questions about other corpora (other servers' documents) do not wait at all.
+    # setdefault is atomic, so two threads never make two locks.
+    with corpus.derived.setdefault("hubness_lock", threading.Lock()):
         cached = corpus.derived.get("hubness")
         if cached is None or cached[0] is not references:
             cached = corpus.derived["hubness"] = (references, hubness(corpus.sentence_vectors, references.questions))
