@@ -25,6 +25,9 @@ patterns) say nothing about "İlişkiler ne zaman başladı?". These signals do:
   by ``kizuna fit`` with the encoder's name; under another encoder the signal is off.
   Fitted with the rest: cross-validated P@1 0.672 -> 0.700, and the fit then chose more
   ``centrality`` too (0.1 -> 0.3): the two sides of the same correction.
+- ``glosses``: for a Japanese question, the share of its words (cut by JMdict, ``index/
+  japanese.py``) that the sentence holds an English gloss of: 協力 "cooperation". 0 for
+  other languages, and without ``jamdict-data``.
 
 They are fused as English's are (each scaled to [0, 1] over the candidates, weighted),
 and two logistic models decide, as for English: is the question about the searched
@@ -44,7 +47,8 @@ from .answer_types import Kind
 from .candidates import nearest
 from .corpus import Corpus
 from .fitted import fitted
-from .lexical import fold
+from .japanese import gloss_words
+from .lexical import fold, stemmer, words_in
 from .ranking import Calibration, Logistic, Ranking, _scale
 from .reference_questions import References, hubness
 from .turkish import restore_letters
@@ -105,6 +109,7 @@ class CrossWeights:
     length: float = 0.0
     centrality: float = 0.0  # subtracted: see the module's docstring
     hub: float = 0.0  # subtracted too
+    glosses: float = 0.0
 
     @classmethod
     @lru_cache(maxsize=1)
@@ -183,6 +188,7 @@ class CrossCandidates:
     centrality: np.ndarray  # each sentence's cosine to the mean of the candidates' vectors
     hub: np.ndarray  # each sentence's mean cosine to its nearest reference questions
     answerable_hub: np.ndarray  # the same, among the answerable reference questions only
+    glosses: np.ndarray  # share of a Japanese question's dictionary words each sentence holds a gloss of
     known: float  # share of the question's name words the scope uses at all
     has_names: bool  # whether the question has any name word the scope uses
 
@@ -217,7 +223,16 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
     share = len(known) / len(asked) if asked else 0.0
     return CrossCandidates(rows, cosine.astype(np.float32), kind_bits, names, corpus.log_lengths[rows],
                            centrality.astype(np.float32), hubness(vectors, references.questions if references else None),
-                           hubness(vectors, references.answerable if references else None), share, bool(known))
+                           hubness(vectors, references.answerable if references else None),
+                           _glosses(gloss_words(question), corpus, rows), share, bool(known))
+
+
+def _glosses(words: tuple[frozenset[str], ...], corpus: Corpus, rows: np.ndarray) -> np.ndarray:
+    """(candidates,) the share of ``words`` (each a set of gloss stems) each sentence holds one of."""
+    if not words:
+        return np.zeros(len(rows), np.float32)
+    return np.array([sum(bool(w & _sentence_stems(corpus.sentences[r].text)) for w in words) / len(words) for r in rows],
+                    np.float32)
 
 
 def _long_enough(corpus: Corpus) -> np.ndarray:
@@ -234,12 +249,17 @@ def _sentence_names(sentence: str) -> frozenset[str]:
     return name_words(sentence)
 
 
+@lru_cache(maxsize=16384)
+def _sentence_stems(sentence: str) -> frozenset[str]:
+    return frozenset(stemmer().stemWords(words_in(sentence)))
+
+
 def signal_matrix(found: CrossCandidates) -> np.ndarray:
     """(candidates, signals): each signal scaled to [0, 1] over the candidates, in
     ``CrossWeights``' order, those counted against a sentence negated."""
     return np.stack([
         _scale(found.cosine), found.kind, _scale(found.names), _scale(found.length),
-        -_scale(found.centrality), -_scale(found.hub),
+        -_scale(found.centrality), -_scale(found.hub), _scale(found.glosses),
     ], axis=1).astype(np.float64)
 
 

@@ -296,3 +296,24 @@ def test_the_hub_signal_is_on_in_the_engine(multilingual_engine, e5, monkeypatch
     monkeypatch.setattr(reference_questions, "for_encoder", lambda encoder: None)
     multilingual_engine.ask("İlişkiler ne zaman başladı?")
     assert len(seen) == 2 and not seen[-1].any()
+
+
+def test_the_glosses_signal_is_on_in_the_engine(multilingual_engine, monkeypatch):
+    """A Japanese question's dictionary words reach the ranking: the sentence that says
+    "cooperation" holds a gloss of 協力; an English or Turkish question gets no glosses."""
+    seen = []
+    real = crosslingual.candidates
+
+    def spy(*args, **kwargs):
+        found = real(*args, **kwargs)
+        seen.append(found)
+        return found
+
+    monkeypatch.setattr(crosslingual, "candidates", spy)
+    multilingual_engine.ask("両国はどの分野で協力しますか？")
+    texts = [multilingual_engine.corpus.sentences[r].text for r in seen[-1].rows]
+    cooperation = [g for g, t in zip(seen[-1].glosses, texts) if "cooperation" in t.lower()]
+    assert cooperation and max(cooperation) > 0
+    assert seen[-1].glosses.max() <= 1.0
+    multilingual_engine.ask("Bakanlar hangi alanlarda işbirliği yapacak?")
+    assert not seen[-1].glosses.any()
