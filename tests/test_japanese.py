@@ -10,7 +10,7 @@ from index.lexical import stemmer
 
 def _glossed(question: str, english: str) -> bool:
     """Whether one of the question's words has the English word among its glosses."""
-    stem = stemmer().stemWord(english)
+    stem = stemmer().stemWord(english.lower())
     return any(stem in word for word in gloss_words(question))
 
 
@@ -39,6 +39,12 @@ def test_katakana_loanwords_are_glossed_full_or_half_width():
     assert _glossed("ミサイルを発射したのは誰？", "missile")
     assert _glossed("ﾐｻｲﾙを発射したのは誰？", "missile")
     assert _glossed("トルコの首都は？", "turkey")
+
+
+def test_foreign_names_in_katakana_get_their_latin_spelling():
+    assert _glossed("ユグノーはどこに逃げた？", "Huguenot")  # JMnedict: not a word, a name
+    assert _glossed("コッホがノーベル賞をもらったのは何年？", "Koch")
+    assert not _glossed("林外相", "Hayashi")  # kanji names have many readings: not guessed
 
 
 def test_other_languages_have_no_japanese_words():
