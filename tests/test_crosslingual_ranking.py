@@ -8,7 +8,7 @@ from index.reference_questions import HUB_NEIGHBOURS, hubness
 def _two(cosine, centrality, hub=(0.0, 0.0)) -> CrossCandidates:
     zeros = np.zeros(2, np.float32)
     return CrossCandidates(np.arange(2), np.array(cosine, np.float32), zeros, zeros, zeros,
-                           np.array(centrality, np.float32), np.array(hub, np.float32), zeros, zeros, 0.0, False)
+                           np.array(centrality, np.float32), np.array(hub, np.float32), zeros, zeros, 0.0, 0.0, False)
 
 
 def test_a_sentence_close_to_every_other_loses_a_tie_on_cosine():
@@ -48,7 +48,7 @@ def test_hubness_is_the_mean_cosine_to_the_nearest_reference_questions():
 def test_a_sentence_holding_the_glosses_of_a_japanese_questions_words_wins_a_tie():
     zeros = np.zeros(2, np.float32)
     found = CrossCandidates(np.arange(2), np.array([0.8, 0.8], np.float32), zeros, zeros, zeros, zeros, zeros, zeros,
-                            np.array([0.0, 0.75], np.float32), 0.0, False)
+                            np.array([0.0, 0.75], np.float32), 0.0, 0.0, False)
     tied = fused_scores(found, CrossWeights(1.0, 0.0, 0.0))
     assert tied[0] == tied[1]
     assert fused_scores(found, CrossWeights(1.0, 0.0, 0.0, glosses=0.5))[1] > tied[0]

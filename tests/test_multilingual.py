@@ -317,3 +317,15 @@ def test_the_glosses_signal_is_on_in_the_engine(multilingual_engine, monkeypatch
     assert seen[-1].glosses.max() <= 1.0
     multilingual_engine.ask("Bakanlar hangi alanlarda işbirliği yapacak?")
     assert not seen[-1].glosses.any()
+
+
+def test_known_glosses_is_the_share_of_a_japanese_questions_words_the_documents_hold(multilingual_engine):
+    corpus = multilingual_engine.corpus
+    vector = corpus.multilingual[0]  # the vector does not enter this figure
+    about = crosslingual.candidates(corpus, "両国はどの分野で協力しますか？", vector, None, Kind.OTHER)
+    elsewhere = crosslingual.candidates(corpus, "野球選手の給料はいくらですか？", vector, None, Kind.QUANTITY)
+    turkish = crosslingual.candidates(corpus, "Bakanlar hangi alanlarda işbirliği yapacak?", vector, None, Kind.OTHER)
+    assert about.known_glosses > 0.5 and turkish.known_glosses == 0.0
+    assert elsewhere.known_glosses < about.known_glosses and elsewhere.known_glosses <= 0.5  # baseball, salary: not here
+    # Recomputed from the per-sentence shares' words: some candidate holds each counted word.
+    assert about.glosses.max() <= about.known_glosses
