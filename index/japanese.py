@@ -2,7 +2,7 @@
 
 e5 places "両外相はどんな分野での協力を協議しましたか？" near English sentences by one pooled
 vector, which blurs which words it asked about. JMdict, the Electronic Dictionary
-Research and Development Group's Japanese-English dictionary (CC BY-SA 4.0; the
+Research and Development Group's Japanese-English dictionary (CC BY-SA 3.0; the
 ``jamdict-data`` package ships it as an SQLite file), gives each word its English
 glosses: 分野 "field, sphere, realm", 協力 "cooperation, collaboration". A sentence that
 holds a gloss of most of the question's words is likely the one it asks about.
@@ -52,7 +52,10 @@ class Glossary:
     """JMdict, read only. One connection shared by the threads that answer (behind a lock)."""
 
     def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self._path = path
+        # Read only and immutable: an installed package's file, never written, perhaps on a
+        # read-only disk, so SQLite need not lock it. as_uri() escapes "?" and "#" in the path.
+        self._db = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
 
     def _rows(self, sql: str, args: tuple) -> list[tuple]:
@@ -134,13 +137,18 @@ def glossary() -> Glossary | None:
     """JMdict where ``jamdict-data`` installed it; None (and said once) when it is not."""
     try:
         path = Path(metadata.distribution("jamdict-data").locate_file(_DATABASE))
-        if path.is_file():
-            return Glossary(path)
-    except (metadata.PackageNotFoundError, sqlite3.Error):
-        pass
-    log.info("Japanese questions are ranked without JMdict's glosses: jamdict-data is not installed "
-             "(pip install -e '.[multilingual]')")
-    return None
+    except metadata.PackageNotFoundError:
+        log.info("Japanese questions are ranked without JMdict's glosses: jamdict-data is not installed "
+                 "(pip install -e '.[multilingual]')")
+        return None
+    try:
+        found = Glossary(path)
+        found.gloss_stems("協力")  # a file that is not JMdict fails here, at the first question, not at every one
+        return found
+    except (sqlite3.Error, OSError) as err:
+        log.warning("Japanese questions are ranked without JMdict's glosses: %s cannot be read (%s); "
+                    "reinstall jamdict-data", path, err)
+        return None
 
 
 def gloss_words(question: str) -> tuple[frozenset[str], ...]:

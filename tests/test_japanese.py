@@ -80,3 +80,35 @@ def test_a_missing_package_is_said_once_and_not_raised(monkeypatch, caplog):
         assert len(caplog.records) == 1 and "jamdict-data" in caplog.records[0].getMessage()
     finally:
         japanese.glossary.cache_clear()
+
+
+def test_the_dictionary_opens_from_a_path_with_uri_characters(tmp_path):
+    from pathlib import Path
+
+    real = Path(japanese.glossary()._path)
+    odd = tmp_path / "a#b?c %20" / "jamdict.db"
+    odd.parent.mkdir()
+    odd.symlink_to(real)
+    assert japanese.Glossary(odd).words("協力") == japanese.glossary().words("協力")
+
+
+def test_a_file_that_is_not_jmdict_is_said_and_the_signal_is_off(tmp_path, monkeypatch, caplog):
+    from importlib import metadata
+
+    broken = tmp_path / "jamdict_data" / "jamdict.db"
+    broken.parent.mkdir()
+    broken.write_bytes(b"not a database" * 100)
+
+    class Installed:
+        def locate_file(self, name):
+            return tmp_path / name
+
+    japanese.glossary.cache_clear()
+    monkeypatch.setattr(japanese.metadata, "distribution", lambda name: Installed())
+    try:
+        with caplog.at_level("WARNING", logger="index.japanese"):
+            assert japanese.glossary() is None
+        assert "cannot be read" in caplog.text and "jamdict-data" in caplog.text
+    finally:
+        japanese.glossary.cache_clear()
+    assert metadata.distribution("jamdict-data")  # the real one is back for the other tests
