@@ -68,7 +68,7 @@ async def test_asker_turns_questions_away_past_its_bound_at_once() -> None:
     t0 = time.perf_counter()
     with pytest.raises(Busy):
         await asker.ask("one more?")
-    assert time.perf_counter() - t0 < 0.05  # said at once, not after the queue drains
+    assert time.perf_counter() - t0 < 0.2  # said at once, not after the 0.3 s the queue takes to drain
     assert all(a.answered for a in await asyncio.gather(*waiting))
     assert not asker.full and (await asker.ask("now?")).answered
     assert "try again" in expected_error_text(Busy())
@@ -79,7 +79,7 @@ async def test_asker_keeps_the_loop_free() -> None:
     task = asyncio.create_task(asker.ask("slow?"))
     t0 = time.perf_counter()
     await asyncio.sleep(0.01)
-    assert time.perf_counter() - t0 < 0.1  # the loop was not blocked by the engine
+    assert time.perf_counter() - t0 < 0.2  # the loop was not blocked by the engine's 0.3 s
     assert (await task).answered
 
 
