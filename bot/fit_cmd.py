@@ -153,17 +153,10 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
     """
     from index import fitting_crosslingual as fc
     from index import reference_questions
-    from index.crosslingual import reading
     from index.fitted import PATH
-    from index.language import language_of
-    from index.evaluation import load_casual_questions, load_squad
+    from index.evaluation import load_squad
 
-    squad = load_squad(args.squad)
-    asked = load_casual_questions(MULTILINGUAL_TRAIN)
-    # As the engine reads them: the language it tells, Turkish letters put back.
-    read = [reading(q.question, language_of(q.question)) for q in asked]
-    vectors = queries_cached(read, multilingual, "multilingual-train")
-    cases = crosslingual_cases(squad.documents, asked, read, vectors, corpus)
+    asked, _, vectors, cases = crosslingual_training(load_squad(args.squad).documents, corpus, multilingual)
     fit = fc.fit_crosslingual(cases)
     where = (args.out or PATH).with_name(reference_questions.PATH.name)
     reference_questions.save(vectors, [q.role == "answerable" for q in asked], multilingual, where)
@@ -173,6 +166,23 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
         report["cross_validated"] = fc.cross_validate(cases)
     say(f"cross-lingual: {len(cases)} cases fitted")
     return fc.to_json(fit), report
+
+
+def crosslingual_training(documents: list, corpus: Any, multilingual: Any) -> tuple[list, list[str], Any, list]:
+    """The Turkish and Japanese training questions, as the engine reads them, their e5
+    vectors (cached) and their cases.
+
+    ``corpus`` holds ``documents``, the SQuAD articles, with their multilingual vectors.
+    Shared by the fit and the bench scripts that try a signal on the same folds."""
+    from index.crosslingual import reading
+    from index.evaluation import load_casual_questions
+    from index.language import language_of
+
+    asked = load_casual_questions(MULTILINGUAL_TRAIN)
+    # As the engine reads them: the language it tells, Turkish letters put back.
+    read = [reading(q.question, language_of(q.question)) for q in asked]
+    vectors = queries_cached(read, multilingual, "multilingual-train")
+    return asked, read, vectors, crosslingual_cases(documents, asked, read, vectors, corpus)
 
 
 def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: Any, corpus: Any) -> list:

@@ -48,7 +48,7 @@ from .candidates import nearest
 from .corpus import Corpus
 from .fitted import fitted
 from .japanese import gloss_words
-from .lexical import fold, stemmer, words_in
+from .lexical import fold, stems
 from .ranking import Calibration, Logistic, Ranking, _scale
 from .reference_questions import References, hubness
 from .turkish import restore_letters
@@ -265,7 +265,7 @@ def _sentence_names(sentence: str) -> frozenset[str]:
 
 @lru_cache(maxsize=16384)
 def _sentence_stems(sentence: str) -> frozenset[str]:
-    return frozenset(stemmer().stemWords(words_in(sentence)))
+    return stems(sentence)  # cached: a scope's sentences are stemmed once, not per question
 
 
 def signal_matrix(found: CrossCandidates) -> np.ndarray:
