@@ -168,17 +168,19 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
     return fc.to_json(fit), report
 
 
-def crosslingual_training(documents: list, corpus: Any, multilingual: Any) -> tuple[list, list[str], Any, list]:
+def crosslingual_training(documents: list, corpus: Any, multilingual: Any,
+                          files: tuple[Path, ...] = (MULTILINGUAL_TRAIN,)) -> tuple[list, list[str], Any, list]:
     """The Turkish and Japanese training questions, as the engine reads them, their e5
     vectors (cached) and their cases.
 
-    ``corpus`` holds ``documents``, the SQuAD articles, with their multilingual vectors.
-    Shared by the fit and the bench scripts that try a signal on the same folds."""
+    ``corpus`` holds ``documents``, the SQuAD articles, with their multilingual vectors;
+    ``files`` the questions, one after the other. Shared by the fit and the bench scripts
+    that try a signal, or more questions, on the same folds."""
     from index.crosslingual import reading
     from index.evaluation import load_casual_questions
     from index.language import language_of
 
-    asked = load_casual_questions(MULTILINGUAL_TRAIN)
+    asked = [q for path in files for q in load_casual_questions(path)]
     # As the engine reads them: the language it tells, Turkish letters put back.
     read = [reading(q.question, language_of(q.question)) for q in asked]
     vectors = queries_cached(read, multilingual, "multilingual-train")
@@ -222,9 +224,14 @@ def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: A
         else:
             # Of every article, not one in turn: several are near one article's subject
             # (Krakow's population, the last Ming emperor), and that pairing is the hard one.
-            # All of a question's cases fall in one fold, the articles' in turn, so that no
-            # fold is measured on a question its fit has seen asked of another article.
-            fold, off = documents[topics[off % len(topics)]].title, off + 1
+            # All of a question's cases fall in one fold, so that no fold is measured on a
+            # question its fit has seen asked of another article: the fold of the article
+            # it was written beside, when it names one (on that article's subject, not
+            # answered there: "how cold are Warsaw's winters"), else the articles' in turn.
+            if q.document in paths:
+                fold = documents[paths.index(q.document)].title
+            else:
+                fold, off = documents[topics[off % len(topics)]].title, off + 1
             for doc in topics:
                 theirs = references(i, doc)
                 for scope in (scopes[doc], scopes[doc][: 2 * SMALL_SCOPE + 1]):

@@ -207,3 +207,27 @@ def test_crosslingual_cases_ask_off_topic_questions_of_every_article(monkeypatch
         (asked[1].question, 1, 2, 1), (asked[1].question, 0, 1, 0),
         (asked[2].question, 0, 1, 1), (asked[2].question, 1, 1, 1),
     }
+
+
+def test_an_off_topic_question_written_beside_an_article_falls_in_its_fold() -> None:
+    """A near-domain question (on an article's subject, not answered there) is asked of
+    every article like any off-topic one, but measured with the article it was written
+    beside: its hardest case is there, and that fold's fit must not have seen it."""
+    from bot.fit_cmd import crosslingual_cases
+    from index.evaluation import CasualQuestion, load_squad
+
+    documents = load_squad(SQUAD).documents[:2]
+    encoder = _FakeMultilingual(64, "test/e5")
+    corpus, _ = embed_documents(documents, HashingEmbedder(), IndexParams(), {}, multilingual=encoder)
+    asked = [
+        CasualQuestion("Normanlar adını hangi bölgeye verdi?", "Normans.txt", "gave their name to Normandy", "answerable", "tr"),
+        CasualQuestion("石油危機はいつ始まった？", "1973_oil_crisis.txt", "began in October 1973", "answerable", "ja"),
+        CasualQuestion("Bu akşam ne pişirsem?", None, None, "off_topic", "tr"),
+        CasualQuestion("Petrol krizinde Türkiye'de benzin kaç liraydı?", "1973_oil_crisis.txt", None, "off_topic", "tr"),
+    ]
+    read = [q.question for q in asked]
+    cases = crosslingual_cases(documents, asked, read, encoder.encode_queries(read), corpus)
+    near = [c for c in cases if c.question == asked[3].question]
+    assert {c.role for c in near} == {"off_topic"} and len(near) == 4  # both articles, each at both sizes
+    assert {c.group for c in near} == {documents[1].title}
+    assert {c.group for c in cases if c.question == asked[2].question} == {documents[0].title}  # the others in turn, as before
