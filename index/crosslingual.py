@@ -26,8 +26,9 @@ patterns) say nothing about "İlişkiler ne zaman başladı?". These signals do:
   Fitted with the rest: cross-validated P@1 0.672 -> 0.700, and the fit then chose more
   ``centrality`` too (0.1 -> 0.3): the two sides of the same correction.
 - ``glosses``: for a Japanese question, the share of its words (cut by JMdict, ``index/
-  japanese.py``) that the sentence holds an English gloss of: 協力 "cooperation". 0 for
-  other languages, and without ``jamdict-data``.
+  japanese.py``) that the sentence holds an English gloss of: 協力 "cooperation", each
+  word weighed by its rarity among the candidates. 0 for other languages, and without
+  ``jamdict-data``.
 
 They are fused as English's are (each scaled to [0, 1] over the candidates, weighted),
 and two logistic models decide, as for English: is the question about the searched
@@ -236,7 +237,8 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
 
 def _glosses(words: tuple[frozenset[str], ...], corpus: Corpus, rows: np.ndarray) -> tuple[np.ndarray, float]:
     """(candidates,) the share of ``words`` (each a set of gloss stems) each sentence holds one of,
-    and the share of them any candidate holds.
+    each word weighed by its rarity among the candidates, and the share of them (unweighted)
+    any candidate holds.
 
     Of the candidates, as every topic feature is: all the sentences searched up to
     ``_FULL_SCAN``, the nearest ``_POOL`` past it. The documents' vocabulary instead
@@ -246,7 +248,12 @@ def _glosses(words: tuple[frozenset[str], ...], corpus: Corpus, rows: np.ndarray
     if not words or not len(rows):
         return np.zeros(len(rows), np.float32), 0.0
     held = np.array([[bool(w & _sentence_stems(corpus.sentences[r].text)) for w in words] for r in rows], bool)
-    return held.mean(axis=1).astype(np.float32), float(held.any(axis=0).mean())
+    # Rarer words weigh more, as token matching weighs rarer tokens: a word most candidates
+    # gloss ("country", asked of two countries' relations) says little about which answers.
+    # BM25's inverse document frequency over the candidates. Cross-validated P@1 0.738 ->
+    # 0.744, Japanese 0.750 -> 0.762 (``bench/japanese_glosses.py``).
+    rarity = np.log((len(rows) + 1.0) / (held.sum(axis=0) + 1.0)) + 1.0
+    return (held @ rarity / rarity.sum()).astype(np.float32), float(held.any(axis=0).mean())
 
 
 def _long_enough(corpus: Corpus) -> np.ndarray:

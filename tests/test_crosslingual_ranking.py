@@ -52,3 +52,19 @@ def test_a_sentence_holding_the_glosses_of_a_japanese_questions_words_wins_a_tie
     tied = fused_scores(found, CrossWeights(1.0, 0.0, 0.0))
     assert tied[0] == tied[1]
     assert fused_scores(found, CrossWeights(1.0, 0.0, 0.0, glosses=0.5))[1] > tied[0]
+
+
+def test_a_rare_words_gloss_counts_for_more_than_a_common_ones():
+    """As in token matching: of a question's two words, the one most candidates gloss
+    ("countries") says less about which sentence answers than the one few do."""
+    from types import SimpleNamespace
+
+    from index.crosslingual import _glosses
+    from index.lexical import stems
+
+    texts = ["Relations improved after the visit.", "Both countries agreed.", "The countries met in Ankara."]
+    corpus = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
+    shares, known = _glosses((stems("relations"), stems("countries")), corpus, np.arange(3))
+    assert shares[0] > shares[1] == shares[2] > 0
+    assert known == 1.0  # both words are held somewhere: the scope-wide share is not weighted
+    assert np.isclose(_glosses((stems("relations"),), corpus, np.arange(3))[0], [1.0, 0.0, 0.0]).all()
