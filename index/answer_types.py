@@ -138,7 +138,7 @@ def highlight(kind: Kind, quote: str, question_stems: frozenset[str] = frozenset
     for match in pattern.finditer(quote):
         span = match.group(0).strip()
         # Generic words ("era", "several") answer nothing on their own.
-        if any(ch.isdigit() for ch in span) or kind is Kind.TIME and not span.lower() in {"century", "decade", "era", "dynasty", "period"}:
+        if any(ch.isdigit() for ch in span) or kind is Kind.TIME and span.lower() not in {"century", "decade", "era", "dynasty", "period"}:
             start = match.start() + match.group(0).find(span)
             if _span_stems(span) - question_stems:
                 return start, start + len(span)

@@ -137,10 +137,9 @@ def test_quotas_count_documents_and_bytes(tmp_path: Path) -> None:
 
 
 def test_a_failed_write_leaves_nothing_and_old_debris_is_cleared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import index.uploads as uploads
+    import index.files as files
 
     (tmp_path / ".upload-crashed.tmp").write_bytes(b"half a file")
-    import index.files as files
 
     monkeypatch.setattr(files.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
     with pytest.raises(OSError, match="disk full"):
