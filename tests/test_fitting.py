@@ -43,6 +43,19 @@ def test_a_feature_that_never_varies_gets_no_weight() -> None:
     assert coefficients[0] > 1 and coefficients[1] == 0.0
 
 
+def test_a_yes_no_feature_seen_only_a_few_times_gets_no_weight() -> None:
+    """Two rows that happen to be positive are no evidence; twenty that are, are."""
+    rng = np.random.default_rng(3)
+    signal = rng.normal(size=400)
+    y = (signal + rng.normal(scale=0.5, size=400) > 0).astype(float)
+    for seen, weighted in ((2, False), (logistic.MIN_SUPPORT - 1, False), (20, True)):
+        flag = np.zeros(400)
+        flag[np.flatnonzero(y)[:seen]] = 1.0  # only ever on for positives
+        _, coefficients = logistic.fit_logistic(np.column_stack([signal, flag]), y)
+        assert coefficients[0] > 1
+        assert (coefficients[1] > 0.5) == weighted, (seen, coefficients)
+
+
 def test_the_answer_threshold_is_where_precision_reaches_the_target() -> None:
     p = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
     right = np.array([1, 1, 1, 1, 0, 0], bool)
