@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pytest
@@ -173,10 +174,29 @@ class _FakeMultilingual(HashingEmbedder):
         return self.encode(texts)
 
 
-def test_crosslingual_cases_ask_off_topic_questions_of_every_article(monkeypatch) -> None:
-    from bot.fit_cmd import SMALL_SCOPE, crosslingual_cases
-    from index import fitting_crosslingual
+def _crosslingual_cases(articles: int, *more) -> tuple[list, Any, list, list]:
+    """(documents, corpus, questions, cases): ``kizuna fit``'s cross-lingual cases over the
+    first ``articles`` test articles, for a Turkish and a Japanese question about the first
+    two, a Turkish one about nothing, and ``more`` questions after them."""
+    from bot.fit_cmd import crosslingual_cases
     from index.evaluation import CasualQuestion, load_squad
+
+    documents = load_squad(SQUAD).documents[:articles]
+    encoder = _FakeMultilingual(64, "test/e5")
+    corpus, _ = embed_documents(documents, HashingEmbedder(), IndexParams(), {}, multilingual=encoder)
+    asked = [
+        CasualQuestion("Normanlar adını hangi bölgeye verdi?", "Normans.txt", "gave their name to Normandy", "answerable", "tr"),
+        CasualQuestion("石油危機はいつ始まった？", "1973_oil_crisis.txt", "began in October 1973", "answerable", "ja"),
+        CasualQuestion("Bu akşam ne pişirsem?", None, None, "off_topic", "tr"),
+        *more,
+    ]
+    read = [q.question for q in asked]
+    return documents, corpus, asked, crosslingual_cases(documents, asked, read, encoder.encode_queries(read), corpus)
+
+
+def test_crosslingual_cases_ask_off_topic_questions_of_every_article(monkeypatch) -> None:
+    from bot.fit_cmd import SMALL_SCOPE
+    from index import fitting_crosslingual
 
     given = []  # (question, article asked of, how many reference questions, how many answerable)
     real = fitting_crosslingual.make_cross_case
@@ -187,16 +207,7 @@ def test_crosslingual_cases_ask_off_topic_questions_of_every_article(monkeypatch
 
     monkeypatch.setattr(fitting_crosslingual, "make_cross_case", spy)
 
-    documents = load_squad(SQUAD).documents[:3]  # the third has no question: never a topic
-    encoder = _FakeMultilingual(64, "test/e5")
-    corpus, _ = embed_documents(documents, HashingEmbedder(), IndexParams(), {}, multilingual=encoder)
-    asked = [
-        CasualQuestion("Normanlar adını hangi bölgeye verdi?", "Normans.txt", "gave their name to Normandy", "answerable", "tr"),
-        CasualQuestion("石油危機はいつ始まった？", "1973_oil_crisis.txt", "began in October 1973", "answerable", "ja"),
-        CasualQuestion("Bu akşam ne pişirsem?", None, None, "off_topic", "tr"),
-    ]
-    read = [q.question for q in asked]
-    cases = crosslingual_cases(documents, asked, read, encoder.encode_queries(read), corpus)
+    documents, corpus, asked, cases = _crosslingual_cases(3)  # the third article has no question: never a topic
 
     def articles(case) -> set[int]:
         return set(corpus.doc_ids[case.found.rows].tolist())
@@ -226,20 +237,10 @@ def test_an_off_topic_question_written_beside_an_article_falls_in_its_fold() -> 
     """A near-domain question (on an article's subject, not answered there) is asked of
     every article like any off-topic one, but measured with the article it was written
     beside: its hardest case is there, and that fold's fit must not have seen it."""
-    from bot.fit_cmd import crosslingual_cases
-    from index.evaluation import CasualQuestion, load_squad
+    from index.evaluation import CasualQuestion
 
-    documents = load_squad(SQUAD).documents[:2]
-    encoder = _FakeMultilingual(64, "test/e5")
-    corpus, _ = embed_documents(documents, HashingEmbedder(), IndexParams(), {}, multilingual=encoder)
-    asked = [
-        CasualQuestion("Normanlar adını hangi bölgeye verdi?", "Normans.txt", "gave their name to Normandy", "answerable", "tr"),
-        CasualQuestion("石油危機はいつ始まった？", "1973_oil_crisis.txt", "began in October 1973", "answerable", "ja"),
-        CasualQuestion("Bu akşam ne pişirsem?", None, None, "off_topic", "tr"),
-        CasualQuestion("Petrol krizinde Türkiye'de benzin kaç liraydı?", "1973_oil_crisis.txt", None, "off_topic", "tr"),
-    ]
-    read = [q.question for q in asked]
-    cases = crosslingual_cases(documents, asked, read, encoder.encode_queries(read), corpus)
+    near_domain = CasualQuestion("Petrol krizinde Türkiye'de benzin kaç liraydı?", "1973_oil_crisis.txt", None, "off_topic", "tr")
+    documents, _, asked, cases = _crosslingual_cases(2, near_domain)
     near = [c for c in cases if c.question == asked[3].question]
     assert {c.role for c in near} == {"off_topic"} and len(near) == 4  # both articles, each at both sizes
     assert {c.group for c in near} == {documents[1].title}
