@@ -25,10 +25,12 @@ patterns) say nothing about "İlişkiler ne zaman başladı?". These signals do:
   by ``kizuna fit`` with the encoder's name; under another encoder the signal is off.
   Fitted with the rest: cross-validated P@1 0.672 -> 0.700, and the fit then chose more
   ``centrality`` too (0.1 -> 0.3): the two sides of the same correction.
-- ``glosses``: for a Japanese question, the share of its words (cut by JMdict, ``index/
-  japanese.py``) that the sentence holds an English gloss of: 協力 "cooperation", each
-  word weighed by its rarity among the candidates. 0 for other languages, and without
-  ``jamdict-data``.
+- ``glosses``: for a Japanese or Turkish question, the share of its words that the
+  sentence holds an English gloss of (JMdict's, ``index/japanese.py``: 協力 "cooperation";
+  FreeDict's read backwards, ``index/turkish_glosses.py``: işbirliği "cooperate"), each
+  word weighed by its rarity among the candidates. 0 for other languages, and for
+  Japanese without ``jamdict-data``. Turkish's: cross-validated P@1 of the Turkish
+  training questions 0.725 -> 0.787, all 0.744 -> 0.775 (``bench/glosses.py``).
 
 They are fused as English's are (each scaled to [0, 1] over the candidates, weighted),
 and two logistic models decide, as for English: is the question about the searched
@@ -44,11 +46,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from . import japanese, turkish_glosses
 from .answer_types import Kind
 from .candidates import nearest
 from .corpus import Corpus
 from .fitted import fitted
-from .japanese import gloss_words
+from .language import language_of
 from .lexical import fold, stems
 from .ranking import Calibration, Logistic, Ranking, _scale
 from .reference_questions import References, hubness
@@ -160,8 +163,8 @@ class CrossTopic:
     # anything. Fitted: cross-validated with 95% kept, off-topic given not_found 0.870 ->
     # 0.932 for right and not refused 0.666 -> 0.656; the share kept then became 97%.
     hub_discounted: float = 0.0
-    # The share of a Japanese question's dictionary words that some sentence searched holds
-    # a gloss of (0 for other questions, as ``known_names`` is 0 for a question without
+    # The share of a Japanese (since session 15, or Turkish) question's dictionary words that
+    # some sentence searched holds a gloss of (0 for other questions, as ``known_names`` is 0 for a question without
     # names): "在日トルコ大使" asks of an ambassador no sentence names. Fitted: cross-validated,
     # right and not refused 0.709 -> 0.716, off-topic given not_found 0.887 -> 0.897; as a
     # bare "has Japanese words" flag instead, 0.716 and 0.884 (``kizuna fit``).
@@ -195,7 +198,7 @@ class CrossCandidates:
     centrality: np.ndarray  # each sentence's cosine to the mean of the candidates' vectors
     hub: np.ndarray  # each sentence's mean cosine to its nearest reference questions
     answerable_hub: np.ndarray  # the same, among the answerable reference questions only
-    glosses: np.ndarray  # share of a Japanese question's dictionary words each sentence holds a gloss of
+    glosses: np.ndarray  # share of a Japanese or Turkish question's dictionary words each sentence holds a gloss of
     known_glosses: float  # share of them any candidate holds a gloss of (0 for other questions)
     known: float  # share of the question's name words the scope uses at all
     has_names: bool  # whether the question has any name word the scope uses
@@ -235,6 +238,11 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
                            *_glosses(gloss_words(question), corpus, rows), share, bool(known))
 
 
+def gloss_words(question: str) -> tuple[frozenset[str], ...]:
+    """Each content word of a Japanese or Turkish question as its English glosses' stems; () for others."""
+    return japanese.gloss_words(question) or (turkish_glosses.gloss_words(question) if language_of(question) == "tr" else ())
+
+
 def _glosses(words: tuple[frozenset[str], ...], corpus: Corpus, rows: np.ndarray) -> tuple[np.ndarray, float]:
     """(candidates,) the share of ``words`` (each a set of gloss stems) each sentence holds one of,
     each word weighed by its rarity among the candidates, and the share of them (unweighted)
@@ -251,7 +259,7 @@ def _glosses(words: tuple[frozenset[str], ...], corpus: Corpus, rows: np.ndarray
     # Rarer words weigh more, as token matching weighs rarer tokens: a word most candidates
     # gloss ("country", asked of two countries' relations) says little about which answers.
     # BM25's inverse document frequency over the candidates. Cross-validated P@1 0.738 ->
-    # 0.744, Japanese 0.750 -> 0.762 (``bench/japanese_glosses.py``).
+    # 0.744, Japanese 0.750 -> 0.762 (``bench/glosses.py``).
     rarity = np.log((len(rows) + 1.0) / (held.sum(axis=0) + 1.0)) + 1.0
     return (held @ rarity / rarity.sum()).astype(np.float32), float(held.any(axis=0).mean())
 

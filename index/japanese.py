@@ -19,7 +19,8 @@ JMnedict, its names file, shipped in the same database: a Japanese question writ
 "Huguenot" as ユグノー and "Koch" as コッホ, and a sentence that names them holds them.
 
 Fitted by ``kizuna fit``; cross-validated by article, P@1 of the Japanese training
-questions goes from 0.675 to 0.750, Turkish unchanged (``bench/japanese_glosses.py``).
+questions goes from 0.675 to 0.750, Turkish unchanged (``bench/glosses.py``). Turkish
+questions have their own dictionary since session 15 (``index/turkish_glosses.py``).
 """
 from __future__ import annotations
 
