@@ -7,7 +7,9 @@ from index import Engine, KizunaError
 
 from .render import render_answer, render_documents
 from .settings import Settings
+from .small_talk import GREETING, THANKS, small_talk
 
+WELCOME = "You're welcome. Ask me anything else about the documents."
 HELP = """Ask a question about the documents and Kizuna quotes the sentence that answers it.
   /sources   the indexed documents
   /help      this text
@@ -31,9 +33,12 @@ def run_chat(engine: Engine, settings: Settings, stdin: TextIO, stdout: TextIO) 
             continue
         if text in ("/quit", "/exit", "quit", "exit"):
             return 0
-        if text == "/help":
+        talk = small_talk(text)
+        if text == "/help" or talk == GREETING:
             examples = "".join(f"\n  e.g. {q}" for q in engine.example_questions(3))
-            print(HELP + examples, file=stdout)
+            print(("Hello! " if talk else "") + HELP + examples, file=stdout)
+        elif talk == THANKS:
+            print(WELCOME, file=stdout)
         elif text == "/sources":
             print(render_documents(engine.documents(), engine.model_name, engine.built_at), file=stdout)
         else:

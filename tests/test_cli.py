@@ -106,6 +106,14 @@ def test_chat_answers_line_by_line(index_dir):
     assert "The documents don't cover that" in result.stdout
 
 
+def test_chat_answers_greetings_and_thanks_in_kind_not_with_passages(index_dir):
+    result = kizuna("chat", index_dir=index_dir, stdin="hi kizuna\nthanks!\n")
+    assert result.returncode == 0, result.stderr
+    assert "Hello! Ask a question about the documents" in result.stdout and "e.g. " in result.stdout
+    assert "You're welcome" in result.stdout
+    assert "don't cover that" not in result.stdout and "closest passages" not in result.stdout
+
+
 def test_bare_command_without_token_is_the_chat(index_dir, tmp_path):
     env = _env(KIZUNA_SEEDS=str(SEEDS), KIZUNA_INDEX_DIR=str(index_dir))
     result = subprocess.run([str(KIZUNA)], input="how long did the meeting last?\n", capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)

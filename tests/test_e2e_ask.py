@@ -135,6 +135,20 @@ async def test_a_bare_mention_gets_help_and_others_are_ignored(live: Any) -> Non
     assert len(posts) == 1
 
 
+async def test_greetings_and_thanks_are_answered_in_kind(live: Any) -> None:
+    sd, _ = live
+    n = len(sd.calls)
+    msg = await sd.send_message(f"<@{sd.bot_user_id}> hi kizuna!")
+    embed = (await _bot_reply_to(sd, msg, n))["embeds"][0]
+    assert embed["title"] == "Hello!" and "/ask question:" in embed["description"]
+    n = len(sd.calls)
+    msg = await sd.send_message(f"<@{sd.bot_user_id}> thanks!")
+    embed = (await _bot_reply_to(sd, msg, n))["embeds"][0]
+    assert embed["title"] == "You're welcome" and "fields" not in embed  # no closest passages
+    _, body = await ask(sd, "teşekkürler")
+    assert body["embeds"][0]["title"] == "You're welcome" and not custom_ids(body)
+
+
 async def test_a_direct_message_is_answered(live: Any) -> None:
     sd, _ = live
     n = len(sd.calls)

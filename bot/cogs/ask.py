@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot import embeds
 from bot.discord_app import BUSY, Busy, expected_error_text, send_ephemeral
+from bot.small_talk import GREETING, THANKS, small_talk
 from index.answer import Answer
 from index.errors import KizunaError
 
@@ -249,6 +250,13 @@ class Ask(commands.Cog):
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
         scopes = self.bot.scopes_for(interaction.guild_id)
+        if small_talk(question):
+            try:
+                embed = await self._small_talk_embed(small_talk(question), scopes)
+            except KizunaError as exc:
+                embed = embeds.info_embed("Sorry", expected_error_text(exc) or str(exc), colour=embeds.ERROR_COLOUR)
+            await interaction.edit_original_response(embed=embed)
+            return
         try:
             path = None
             if document:
@@ -303,12 +311,9 @@ class Ask(commands.Cog):
     async def _answer_message(self, message: discord.Message, question: str) -> None:
         guild_id = message.guild.id if message.guild else None
         scopes = self.bot.scopes_for(guild_id)
-        if not question:
-            library = self.bot.library
-            titles, questions = await asyncio.to_thread(
-                lambda: ([d.title for d in library.documents(scopes)], library.example_questions(scopes, 3)))
-            await self._safe_reply(message, embeds.info_embed("Ask me something",
-                                                              embeds.help_text(titles, questions, library.multilingual)))
+        if not question or small_talk(question):
+            # A bare mention, "hi" or "thanks": said to the bot, not asked of the documents.
+            await self._safe_reply(message, await self._small_talk_embed(small_talk(question), scopes))
             return
         wait = self.bot.cooldown.retry_after(message.author.id)
         if wait:
@@ -327,6 +332,17 @@ class Ask(commands.Cog):
             return
         embed, view = self.render(answer, owner_of(guild_id, message.author.id))
         await self._safe_reply(message, embed, view=view)
+
+    async def _small_talk_embed(self, talk: str | None, scopes: Any) -> discord.Embed:
+        """Thanks get a short reply; a greeting or a bare mention, how to ask (with examples)."""
+        if talk == THANKS:
+            return embeds.info_embed("You're welcome", "Ask me anything else about the documents, or `/help` for examples.")
+        library = self.bot.library
+        # The first examples per index ask the model, and a server's index may open on first use.
+        titles, questions = await asyncio.to_thread(
+            lambda: ([d.title for d in library.documents(scopes)], library.example_questions(scopes, 3)))
+        return embeds.info_embed("Hello!" if talk == GREETING else "Ask me something",
+                                 embeds.help_text(titles, questions, library.multilingual))
 
     async def _safe_reply(self, message: discord.Message, embed: discord.Embed,
                           **kwargs: Any) -> None:
