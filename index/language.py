@@ -34,6 +34,9 @@ _WORDS = {lang: frozenset(text.split()) for lang, text in _FUNCTION_WORDS.items(
 # Letters English never writes: one of them marks a Latin-script question as foreign.
 _FOREIGN_LETTERS = set("ğışçöüİĞŞÇÖÜäßñ¿¡éèêàâîôûœãõ")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# A link's parts are no language's words: "com" is Portuguese for "with", "de" German's
+# and Spanish's top-level domain. Left out before the small words are counted.
+_LINK = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)\S*|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/\S*", re.IGNORECASE)
 
 
 def _script(ch: str) -> str | None:
@@ -58,7 +61,7 @@ def language_of(question: str) -> str:
     # って何時？"); one word of it inside English ("what does 絆 mean") does not.
     if len(scripts) >= 3 or len(scripts) * 2 >= len(letters):
         return max(set(scripts), key=scripts.count)
-    words = [w.lower() for w in _WORD.findall(question)]
+    words = [w.lower() for w in _WORD.findall(_LINK.sub(" ", question))]
     counts = {lang: sum(w in vocab for w in words) for lang, vocab in _WORDS.items()}
     foreign_letters = sum(ch in _FOREIGN_LETTERS for ch in question)
     english = counts.pop(ENGLISH)

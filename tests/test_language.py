@@ -77,3 +77,12 @@ def test_name_words_fold_turkish_letters_and_full_width():
     assert name_words("Çavuşoğlu") == name_words("Cavusoglu")
     assert "istanbul" in name_words("İstanbul")
     assert "2025" in name_words("万博は2025年")
+
+
+def test_a_links_parts_are_no_languages_words():
+    # "com" is Portuguese for "with": a bare link was read as a Portuguese question and
+    # answered, with high confidence, by the cross-lingual path.
+    for text in ("https://example.com", "see www.example.com", "discord.gg/abc", "what is on example.com/de"):
+        assert language_of(text) == "en", text
+    assert language_of("Wann wurden die Beziehungen aufgenommen? https://example.com") == "de"
+    assert language_of("Hayashi kimdir? www.example.com") == "tr"
