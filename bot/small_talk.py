@@ -17,25 +17,43 @@ import unicodedata
 GREETING = "greeting"
 THANKS = "thanks"
 
-_GREETINGS = frozenset("""
-    hi hello hey heya hiya hullo howdy yo sup hallo hola bonjour ciao hai
-    good_morning good_afternoon good_evening good_day
-    merhaba merhabalar selam selamlar günaydın gunaydin iyi_günler iyi_gunler iyi_akşamlar iyi_aksamlar
-    こんにちは こんばんは おはよう おはようございます やあ はじめまして
-""".split())
-_THANKS = frozenset("""
-    thanks thank_you thankyou thank_u thanx thx ty tysm tyvm cheers ta much_appreciated appreciated
-    teşekkürler tesekkurler teşekkür_ederim tesekkur_ederim teşekkürler_ederim sağol sagol sağ_ol sag_ol
-    sağolun sagolun eyvallah
-    ありがとう ありがとうございます ありがとうございました どうも どうもありがとう サンキュー
-""".split())
-# Words that may come with either and change nothing: who it is said to, and how much.
+# Phrases, each a greeting or thanks whole; a message may string several together
+# ("hi, how are you?"). Written as typed: apostrophes and spaces split them into words.
+_GREETINGS = """
+    hi | hello | hey | heya | hiya | hullo | howdy | yo | sup | hallo | hola | bonjour | salut | ciao | hai |
+    good morning | good afternoon | good evening | good day | morning | evening |
+    how are you | how are u | how r u | how are you doing | how's it going | hows it going | how is it going |
+    what's up | whats up | wassup | wazzup |
+    merhaba | merhabalar | selam | selamlar | selamün aleyküm | günaydın | gunaydin | iyi günler | iyi gunler |
+    iyi akşamlar | iyi aksamlar | nasılsın | nasilsin | nasılsınız | nasilsiniz | naber | ne haber |
+    こんにちは | こんばんは | おはよう | おはようございます | やあ | はじめまして | お元気ですか | 元気ですか |
+    guten tag | guten morgen | wie geht's | wie gehts | wie geht es dir | comment ça va | ça va | qué tal | que tal |
+    cómo estás | como estas
+"""
+_THANKS = """
+    thanks | thank you | thankyou | thank u | thanx | thx | ty | tysm | tyvm | cheers | ta | much appreciated |
+    appreciated | thanks a lot | many thanks |
+    teşekkürler | tesekkurler | teşekkür ederim | tesekkur ederim | teşekkür ederiz | sağol | sagol | sağ ol |
+    sag ol | sağolun | sagolun | eyvallah |
+    ありがとう | ありがとうございます | ありがとうございました | どうも | どうもありがとう | サンキュー |
+    danke | merci | gracias | obrigado | grazie
+"""
+# Words that may come with either and change nothing: who it is said to, how much, and
+# what else is said in passing ("ok thanks, bye").
 _FILLER = frozenset("""
     kizuna bot there all everyone everybody guys folks again so very much a lot lots tons
-    man mate friend buddy
+    man mate friend buddy and ok okay cool great nice awesome perfect bye goodbye cya
     çok cok
 """.split())
 _LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _phrases(table: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(_LETTERS.findall(p.casefold())) for p in table.split("|") if p.strip())
+
+
+_KINDS = {GREETING: _phrases(_GREETINGS), THANKS: _phrases(_THANKS)}
+_LONGEST = max(len(p) for phrases in _KINDS.values() for p in phrases)
 
 
 def small_talk(text: str) -> str | None:
@@ -47,9 +65,14 @@ def small_talk(text: str) -> str | None:
     words = [w for w in _LETTERS.findall(folded) if w not in _FILLER]
     if not words:
         return None
-    phrase = "_".join(words)
-    if phrase in _GREETINGS:
-        return GREETING
-    if phrase in _THANKS:
-        return THANKS
-    return None
+    found, i = set(), 0
+    while i < len(words):  # the longest phrase at each place, or it is not small talk
+        for n in range(min(_LONGEST, len(words) - i), 0, -1):
+            kind = next((k for k, phrases in _KINDS.items() if tuple(words[i : i + n]) in phrases), None)
+            if kind:
+                found.add(kind)
+                i += n
+                break
+        else:
+            return None
+    return THANKS if THANKS in found else GREETING

@@ -11,6 +11,8 @@ from bot.small_talk import GREETING, THANKS, small_talk
     ("good morning everyone", GREETING), ("Merhaba", GREETING), ("İyi günler", GREETING), ("こんにちは", GREETING),
     ("thanks!", THANKS), ("Thank you so much!!", THANKS), ("thx", THANKS), ("ty", THANKS), ("much appreciated", THANKS),
     ("TEŞEKKÜRLER", THANKS), ("sağ ol", THANKS), ("ありがとうございます！", THANKS),
+    ("hi, how are you?", GREETING), ("Bonjour, comment ça va ?", GREETING), ("merhaba nasılsın", GREETING),
+    ("ok thanks, bye", THANKS), ("hi! thanks a lot", THANKS),
 ])
 def test_a_message_that_is_only_a_greeting_or_thanks_is_small_talk(text, kind):
     assert small_talk(text) == kind
@@ -19,6 +21,7 @@ def test_a_message_that_is_only_a_greeting_or_thanks_is_small_talk(text, kind):
 @pytest.mark.parametrize("text", [
     "hi, when did relations begin?", "thanks to whom did hayashi speak", "what is thanksgiving", "hello world",
     "yo what year", "Selam, Hayashi kimdir?", "ありがとうと言ったのは誰？", "", "   ", "!!!", "hi " * 40,
+    "how are you related to hayashi", "what is up with north korea", "how are the relations", "ok", "bye",
 ])
 def test_anything_more_is_a_question(text):
     assert small_talk(text) is None
