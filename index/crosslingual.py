@@ -51,9 +51,9 @@ from .answer_types import Kind
 from .candidates import nearest
 from .corpus import Corpus
 from .fitted import fitted
-from .language import language_of
+from .language import SMALL_WORDS, language_of
 from .lexical import fold, stems
-from .ranking import Calibration, Logistic, Ranking, _scale
+from .ranking import NOT_FOUND, Calibration, Logistic, Ranking, _scale
 from .reference_questions import References, hubness
 from .turkish import restore_letters
 
@@ -82,6 +82,9 @@ _KIND_WORDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
         r"\bnere\w*|\bhangi (?:şehir|sehir|ülke|ulke|kent)\w*|\bwo\b|\bdónde\b|\bdonde\b|\boù\b"
         r"|どこ|どの国|どの都市|どの町", re.IGNORECASE)),
 )
+_LETTERS = re.compile(r"[^\W\d_]+")
+# Katakana, Latin letters or digits that JMdict did not gloss: a name, something to ask about.
+_NAME_MARKS = re.compile(r"[\u30a1-\u30fa0-9A-Za-z\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _NAME = re.compile(r"[0-9]+|[a-z]{3,}")  # after folding and lowercasing: Latin words and numbers
 
 
@@ -240,6 +243,22 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
                            *_glosses(gloss_words(question), corpus, rows), share, bool(known))
 
 
+def asks_for_something(question: str, language: str) -> bool:
+    """Whether the question has a word beyond the small ones: "nedir?", "und", "いつ？" ask
+    for nothing, and e5 puts them near some sentence all the same (the English path's
+    topic model declines "what is it" by its own evidence).
+
+    Words in Latin script are checked against every language's small words
+    (``language.SMALL_WORDS``); Japanese by JMdict, which leaves out particles and
+    pronouns, when it is installed. Other scripts are given the benefit of the doubt."""
+    if gloss_words(question):
+        return True
+    if language == "ja":
+        return japanese.glossary() is None or bool(_NAME_MARKS.search(question))
+    words = _LETTERS.findall(question.replace("İ", "i").lower())
+    return not words or any(w not in SMALL_WORDS and w not in turkish_glosses.NO_TOPIC for w in words)
+
+
 def gloss_words(question: str) -> tuple[frozenset[str], ...]:
     """Each content word of a Japanese or Turkish question as its English glosses' stems; () for others."""
     return japanese.gloss_words(question) or (turkish_glosses.gloss_words(question) if language_of(question) == "tr" else ())
@@ -341,4 +360,6 @@ def rank_crosslingual(
     confidence = calibration.match.probability(match.vector())
     on_topic = calibration.topic.probability(topic.vector())
     verdict = calibration.verdict(confidence, on_topic)
+    if not asks_for_something(question, language_of(question)):
+        verdict = NOT_FOUND
     return Ranking(found.rows[order], fused[order].astype(np.float32), confidence, kind, None, on_topic, None, verdict)

@@ -31,6 +31,8 @@ _FUNCTION_WORDS = {
     "it": "quando dove chi perché quale sono gli della delle una con per il",
 }
 _WORDS = {lang: frozenset(text.split()) for lang, text in _FUNCTION_WORDS.items()}
+# Every language's: a question of these alone ("nedir?", "und", "que") asks for nothing.
+SMALL_WORDS = frozenset().union(*_WORDS.values())
 # Letters English never writes: one of them marks a Latin-script question as foreign.
 _FOREIGN_LETTERS = set("ğışçöüİĞŞÇÖÜäßñ¿¡éèêàâîôûœãõ")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)

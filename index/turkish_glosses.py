@@ -30,7 +30,7 @@ _WORD = re.compile(r"[a-zçğıöşüâîû]+")
 _SHORTEST = 3  # letters: a shorter start ("ne", "o") is a particle or a pronoun
 # Words with no topic: question words, particles, conjunctions, postpositions, and the
 # light verbs' stems, which give a noun its verb ("tebrik etti").
-_NO_TOPIC = frozenset("""
+NO_TOPIC = frozenset("""
     ne neden niye niçin nasıl nerede nereye nereden neresi nereli kim kime kimi kimin kimdir kaç kaçta
     kaçıncı hangi hangisi mı mi mu mü mıdır midir mudur müdür nedir neler nelerdir acaba ve veya ya ile
     ama fakat ise için gibi kadar göre hakkında sonra önce daha en çok az bir bu şu o bunlar şunlar
@@ -68,7 +68,7 @@ def word_glosses(word: str) -> frozenset[str]:
     """The English stems of a lower-case Turkish word, by its longest start the table holds."""
     table = _table()
     for end in range(len(word), max(_SHORTEST, math.ceil(len(word) / 2)) - 1, -1):
-        if word[:end] in _NO_TOPIC:
+        if word[:end] in NO_TOPIC:
             return frozenset()
         found = table.get(word[:end])
         if found:
@@ -80,7 +80,7 @@ def gloss_words(question: str) -> tuple[frozenset[str], ...]:
     """The English stems of each content word of a Turkish question, in order."""
     out = []
     for word in _WORD.findall(_lower(question[:_LONGEST_QUESTION])):
-        if word in _NO_TOPIC:
+        if word in NO_TOPIC:
             continue
         stems = word_glosses(word)
         if stems:

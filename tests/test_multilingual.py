@@ -152,6 +152,22 @@ def test_questions_the_article_does_not_cover_are_not_found(multilingual_engine,
     assert answer.crosslingual and answer.verdict == "not_found"
 
 
+@pytest.mark.parametrize("question", ["nedir?", "und", "que", "いつ？", "何"])
+def test_a_question_of_small_words_alone_asks_for_nothing(multilingual_engine, question):
+    # e5 puts "nedir?" ("what is it?") near some sentence, and the models had answered it.
+    answer = multilingual_engine.ask(question)
+    assert answer.crosslingual and answer.verdict == "not_found"
+
+
+def test_only_small_words_make_a_question_ask_for_nothing():
+    from index.crosslingual import asks_for_something
+
+    for question, language in (("nedir", "tr"), ("ne zaman", "tr"), ("und", "de"), ("いつ", "ja")):
+        assert asks_for_something(question, language) == (question == "ne zaman"), question  # zaman: "time"
+    for question, language in (("Hayashi kimdir?", "tr"), ("トルコ", "ja"), ("日本", "ja"), ("Wann begann es?", "de")):
+        assert asks_for_something(question, language), question
+
+
 def test_english_questions_keep_the_english_ranking(multilingual_engine):
     answer = multilingual_engine.ask("when did relations begin?")
     assert answer.language == "en" and not answer.crosslingual
