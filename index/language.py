@@ -32,7 +32,9 @@ _FUNCTION_WORDS = {
 }
 _WORDS = {lang: frozenset(text.split()) for lang, text in _FUNCTION_WORDS.items()}
 # Every language's: a question of these alone ("nedir?", "und", "que") asks for nothing.
-SMALL_WORDS = frozenset().union(*_WORDS.values())
+# Not the Turkish words listed because questions use them so often: they have a topic.
+_TOPIC_WORDS = frozenset("zaman yüzde yuzde ilişkiler iliskiler yılında yilinda tarihinde".split())
+SMALL_WORDS = frozenset().union(*_WORDS.values()) - _TOPIC_WORDS
 # Letters English never writes: one of them marks a Latin-script question as foreign.
 _FOREIGN_LETTERS = set("ğışçöüİĞŞÇÖÜäßñ¿¡éèêàâîôûœãõ")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
