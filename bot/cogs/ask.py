@@ -250,9 +250,10 @@ class Ask(commands.Cog):
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
         scopes = self.bot.scopes_for(interaction.guild_id)
-        if small_talk(question):
+        talk = small_talk(question)
+        if talk:
             try:
-                embed = await self._small_talk_embed(small_talk(question), scopes)
+                embed = await self._small_talk_embed(talk, scopes)
             except KizunaError as exc:
                 embed = embeds.info_embed("Sorry", expected_error_text(exc) or str(exc), colour=embeds.ERROR_COLOUR)
             await interaction.edit_original_response(embed=embed)
@@ -311,9 +312,10 @@ class Ask(commands.Cog):
     async def _answer_message(self, message: discord.Message, question: str) -> None:
         guild_id = message.guild.id if message.guild else None
         scopes = self.bot.scopes_for(guild_id)
-        if not question or small_talk(question):
+        talk = small_talk(question)
+        if not question or talk:
             # A bare mention, "hi" or "thanks": said to the bot, not asked of the documents.
-            await self._safe_reply(message, await self._small_talk_embed(small_talk(question), scopes))
+            await self._safe_reply(message, await self._small_talk_embed(talk, scopes))
             return
         wait = self.bot.cooldown.retry_after(message.author.id)
         if wait:
