@@ -38,12 +38,9 @@ from bot import fit_cmd  # noqa: E402
 from index import crosslingual  # noqa: E402
 from index import fitting_crosslingual as fc  # noqa: E402
 from index.crosslingual import CrossWeights  # noqa: E402
-from index.embedder import load_embedder  # noqa: E402
-from index.evaluation import load_squad  # noqa: E402
 from index import turkish_glosses  # noqa: E402
 from index.japanese import Glossary  # noqa: E402
 from index.language import language_of  # noqa: E402
-from index.multilingual import load_multilingual  # noqa: E402
 
 GLOSSES = [f.name for f in crosslingual.fields(CrossWeights)].index("glosses")
 JOINT_GRID = [replace(w, glosses=g) for w, g in itertools.product(fc.GRID, (0.0, 0.2, 0.5, 1.0))]
@@ -96,9 +93,7 @@ def main() -> int:
     args = parser.parse_args()
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
 
-    multilingual = load_multilingual()
-    squad = load_squad(args.squad)
-    corpus = fit_cmd.embed_cached(squad.documents, load_embedder(), "squad", multilingual)
+    squad, corpus, multilingual = fit_cmd.squad_for_crosslingual(args.squad)
     started = time.perf_counter()
     asked, read, _, cases = fit_cmd.crosslingual_training(squad.documents, corpus, multilingual)
     say(f"{len(cases)} cross-lingual cases in {time.perf_counter() - started:.0f} s")

@@ -29,9 +29,6 @@ sys.path.insert(0, str(ROOT))
 
 from bot import fit_cmd  # noqa: E402
 from index import fitting_crosslingual as fc  # noqa: E402
-from index.embedder import load_embedder  # noqa: E402
-from index.evaluation import load_squad  # noqa: E402
-from index.multilingual import load_multilingual  # noqa: E402
 
 NEAR_DOMAIN = ROOT / "bench" / "data" / "multilingual_near_domain_questions.jsonl"
 
@@ -51,9 +48,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", type=Path, default=fit_cmd.DEFAULT_SQUAD)
     args = parser.parse_args()
-    documents = load_squad(args.squad).documents
-    e5 = load_multilingual()
-    corpus = fit_cmd.embed_cached(documents, load_embedder(None), "squad", e5)
+    squad, corpus, e5 = fit_cmd.squad_for_crosslingual(args.squad)
+    documents = squad.documents
     files = (fit_cmd.MULTILINGUAL_TRAIN, NEAR_DOMAIN)
     asked, read, _, cases = fit_cmd.crosslingual_training(documents, corpus, e5, files)
     near_questions = {r for q, r in zip(asked, read) if q.document and q.role == "off_topic"}

@@ -30,9 +30,6 @@ sys.path.insert(0, str(ROOT))
 
 from bot import fit_cmd  # noqa: E402
 from index import fitting_crosslingual as fc  # noqa: E402
-from index.embedder import load_embedder  # noqa: E402
-from index.evaluation import load_squad  # noqa: E402
-from index.multilingual import load_multilingual  # noqa: E402
 from index.ranking import _scale  # noqa: E402  (how the engine scales a signal over the candidates)
 
 SPARSE_GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0)
@@ -66,9 +63,7 @@ def main() -> int:
     args = parser.parse_args()
     say = lambda text: print(text, file=sys.stderr, flush=True)  # noqa: E731
 
-    multilingual = load_multilingual()
-    squad = load_squad(args.squad)
-    corpus = fit_cmd.embed_cached(squad.documents, load_embedder(), "squad", multilingual)
+    squad, corpus, multilingual = fit_cmd.squad_for_crosslingual(args.squad)
     _, read, _, cases = fit_cmd.crosslingual_training(squad.documents, corpus, multilingual)
     say(f"{len(cases)} cross-lingual cases")
 

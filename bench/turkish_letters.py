@@ -26,9 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot import fit_cmd  # noqa: E402
 from index import crosslingual, reference_questions  # noqa: E402
-from index.embedder import load_embedder  # noqa: E402
-from index.evaluation import casual_gold, gold_rows, load_casual_questions, load_squad  # noqa: E402
-from index.multilingual import load_multilingual  # noqa: E402
+from index.evaluation import casual_gold, gold_rows, load_casual_questions  # noqa: E402
 from index.turkish import restore_letters, to_ascii  # noqa: E402
 
 
@@ -36,9 +34,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", type=Path, default=fit_cmd.DEFAULT_SQUAD)
     args = parser.parse_args()
-    multilingual = load_multilingual()
-    squad = load_squad(args.squad)
-    corpus = fit_cmd.embed_cached(squad.documents, load_embedder(None), "squad", multilingual)
+    squad, corpus, multilingual = fit_cmd.squad_for_crosslingual(args.squad)
     everything = load_casual_questions(fit_cmd.MULTILINGUAL_TRAIN)  # in the reference questions' order
     asked = [q for q in everything if q.language == "tr" and q.role == "answerable"]
     references = reference_questions.for_encoder(multilingual)

@@ -361,6 +361,18 @@ def casual_cases(squad, corpus, embedder: Any, scopes: dict, decoded: dict) -> l
     return cases
 
 
+def squad_for_crosslingual(path: Path) -> tuple[Any, Any, Any]:
+    """The SQuAD file, its articles embedded by both encoders (cached), and the multilingual
+    encoder: where every bench script that tries something on the cross-lingual folds starts."""
+    from index.embedder import load_embedder
+    from index.evaluation import load_squad
+    from index.multilingual import load_multilingual
+
+    multilingual = load_multilingual()
+    squad = load_squad(path)
+    return squad, embed_cached(squad.documents, load_embedder(None), "squad", multilingual), multilingual
+
+
 def embed_cached(documents: list, embedder: Any, name: str, multilingual: Any = None):
     """A corpus of these documents, their vectors kept in ``CACHE`` between runs."""
     from index import store
