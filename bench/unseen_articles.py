@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot import fit_cmd  # noqa: E402
 from index import fitting_crosslingual as fc  # noqa: E402
-from index.reference_questions import References  # noqa: E402
+from index.crosslingual import CrossWeights, shipped_calibration  # noqa: E402
 
 UNSEEN = ROOT / "bench" / "data" / "multilingual_unseen_questions.jsonl"
 COLUMNS = {"p_at_1": "P@1", "right_and_not_refused": "right, kept", "top_right_kept": "ranked right kept",
@@ -78,25 +78,12 @@ def main() -> None:
     documents = squad.documents
     files = (fit_cmd.MULTILINGUAL_TRAIN, args.unseen)
     trained, trained_read, _, shipped_cases = fit_cmd.crosslingual_training(documents, corpus, e5)
-    shipped = fc.fit_crosslingual(shipped_cases)
+    shipped = fc.CrossFit(CrossWeights.shipped(), shipped_calibration())  # index/fitted.json's numbers
     seen = set(trained_read)
 
     # The unseen questions' cases as the shipped engine meets them: its reference
     # questions are the eight articles' ones, never these.
-    original = fit_cmd.references_leaving_out
-
-    def shipped_references(asked, vectors, i, path):
-        about = np.array([q.document or "" for q in asked])
-        keep = (np.arange(len(asked)) < len(trained)) & (about != path) & (about != (asked[i].document or "\0"))
-        keep[i] = False
-        answerable = np.array([q.role == "answerable" for q in asked])
-        return References(vectors[keep], vectors[keep & answerable])
-
-    fit_cmd.references_leaving_out = shipped_references
-    try:
-        _, _, _, as_shipped = fit_cmd.crosslingual_training(documents, corpus, e5, files)
-    finally:
-        fit_cmd.references_leaving_out = original
+    _, _, _, as_shipped = fit_cmd.crosslingual_training(documents, corpus, e5, files, references_from=len(trained))
     unseen = [c for c in as_shipped if c.question not in seen]
 
     header("The shipped cross-lingual fit on questions about four articles it has none about (each asked of its own "

@@ -169,13 +169,16 @@ def fit_crosslingual(args: argparse.Namespace, corpus: Any, multilingual: Any, s
 
 
 def crosslingual_training(documents: list, corpus: Any, multilingual: Any,
-                          files: tuple[Path, ...] = (MULTILINGUAL_TRAIN,)) -> tuple[list, list[str], Any, list]:
+                          files: tuple[Path, ...] = (MULTILINGUAL_TRAIN,),
+                          references_from: int | None = None) -> tuple[list, list[str], Any, list]:
     """The Turkish and Japanese training questions, as the engine reads them, their e5
     vectors (cached) and their cases.
 
     ``corpus`` holds ``documents``, the SQuAD articles, with their multilingual vectors;
-    ``files`` the questions, one after the other. Shared by the fit and the bench scripts
-    that try a signal, or more questions, on the same folds."""
+    ``files`` the questions, one after the other. ``references_from``: only the first
+    that many questions are reference questions (the shipped ones, when the files after
+    them are a check the shipped engine never saw); all of them by default. Shared by the
+    fit and the bench scripts that try a signal, or more questions, on the same folds."""
     from index.crosslingual import reading
     from index.evaluation import load_casual_questions
     from index.language import language_of
@@ -184,10 +187,11 @@ def crosslingual_training(documents: list, corpus: Any, multilingual: Any,
     # As the engine reads them: the language it tells, Turkish letters put back.
     read = [reading(q.question, language_of(q.question)) for q in asked]
     vectors = queries_cached(read, multilingual, "multilingual-train")
-    return asked, read, vectors, crosslingual_cases(documents, asked, read, vectors, corpus)
+    return asked, read, vectors, crosslingual_cases(documents, asked, read, vectors, corpus, references_from)
 
 
-def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: Any, corpus: Any) -> list:
+def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: Any, corpus: Any,
+                       references_from: int | None = None) -> list:
     """The cross-lingual training cases: each answerable question asked of its article,
     and of the next one as off-topic; each off-topic question asked of every article.
     Each is asked of the whole article and of ``2 * SMALL_SCOPE + 1`` sentences of it.
@@ -195,7 +199,8 @@ def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: A
     ``read`` are the questions as the engine reads them, ``vectors`` their e5 vectors, and
     ``corpus`` holds ``documents`` with their multilingual vectors. The same questions are
     the reference questions of the ``hub`` signal: for a case, all but itself and those
-    about the article it is asked of, as the shipped ones are about none of a user's.
+    about the article it is asked of, as the shipped ones are about none of a user's;
+    of those, only the first ``references_from`` when it is given.
     """
     import numpy as np
 
@@ -207,7 +212,7 @@ def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: A
     scopes = {d: np.flatnonzero(corpus.doc_ids == d) for d in topics}
 
     def references(i: int, doc: int):
-        return references_leaving_out(asked, vectors, i, documents[doc].path)
+        return references_leaving_out(asked, vectors, i, documents[doc].path, references_from)
 
     cases, off = [], 0
     for i, q in enumerate(asked):
@@ -240,17 +245,25 @@ def crosslingual_cases(documents: list, asked: list, read: list[str], vectors: A
     return cases
 
 
-def references_leaving_out(asked: list, vectors: Any, i: int, path: str):
+def references_leaving_out(asked: list, vectors: Any, i: int, path: str, references_from: int | None = None):
     """The reference questions for question ``i`` asked of the document at ``path``:
-    ``vectors`` (one per question of ``asked``) but neither its own, nor any about that
-    document or about its own, as the shipped ones are about none of a user's."""
+    ``vectors`` (one per question of ``asked``, the first ``references_from`` of them
+    when given) but neither its own, nor any about that document or about its own, as
+    the shipped ones are about none of a user's. An off-topic question about no article
+    leaves out every other such question: they come in near pairs across the two
+    languages ("Krakow's population" is in both), and its twin would be a reference no
+    user's question has."""
     import numpy as np
 
     from index.reference_questions import References
 
     about = np.array([q.document or "" for q in asked])
-    keep = (about != path) & (about != (asked[i].document or "\0"))
+    # Written out rather than compared with a "\0" stand-in: numpy drops a string's
+    # trailing NULs, so "\0" would equal "" anyway; this is what the fit has always done.
+    keep = (about != path) & (about != (asked[i].document or ""))
     keep[i] = False
+    if references_from is not None:
+        keep[references_from:] = False
     answerable = np.array([q.role == "answerable" for q in asked])
     return References(vectors[keep], vectors[keep & answerable])
 

@@ -245,3 +245,31 @@ def test_an_off_topic_question_written_beside_an_article_falls_in_its_fold() -> 
     assert {c.role for c in near} == {"off_topic"} and len(near) == 4  # both articles, each at both sizes
     assert {c.group for c in near} == {documents[1].title}
     assert {c.group for c in cases if c.question == asked[2].question} == {documents[0].title}  # the others in turn, as before
+
+
+def test_reference_questions_can_stop_at_the_shipped_ones() -> None:
+    """``references_from``: questions after the first n (a check the shipped engine never
+    saw, bench/unseen_articles.py) are never reference questions, as they are not in the
+    shipped reference file; the other exclusions still hold, and an off-topic question
+    about no article has no other such question among its references (its twin in the
+    other language would be one)."""
+    import numpy as np
+
+    from bot.fit_cmd import references_leaving_out
+    from index.evaluation import CasualQuestion
+
+    asked = [
+        CasualQuestion("a", "A.txt", "x", "answerable", "tr"),
+        CasualQuestion("b", "B.txt", "y", "answerable", "tr"),
+        CasualQuestion("c", None, None, "off_topic", "tr"),
+        CasualQuestion("d", "C.txt", "z", "answerable", "ja"),
+        CasualQuestion("e", None, None, "off_topic", "ja"),
+    ]
+    vectors = np.eye(5, dtype=np.float32)  # row i is question i's vector: which rows came back says which questions
+    every = references_leaving_out(asked, vectors, 3, "A.txt")
+    assert every.questions.argmax(axis=1).tolist() == [1, 2, 4]  # not itself, not one about A
+    assert every.answerable.argmax(axis=1).tolist() == [1]
+    shipped = references_leaving_out(asked, vectors, 3, "A.txt", references_from=3)
+    assert shipped.questions.argmax(axis=1).tolist() == [1, 2]
+    assert shipped.answerable.argmax(axis=1).tolist() == [1]
+    assert references_leaving_out(asked, vectors, 4, "B.txt").questions.argmax(axis=1).tolist() == [0, 3]
