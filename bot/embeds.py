@@ -13,6 +13,8 @@ import discord
 from index.answer import Answer, DocumentInfo, Passage
 from index.library import SHARED
 
+from .phrases import phrase
+
 # Discord's documented limits (https://discord.com/developers/docs/resources/message).
 MESSAGE_LIMIT = 2000
 TITLE_LIMIT = 256
@@ -32,12 +34,7 @@ NOT_FOUND_COLOUR = discord.Colour.from_rgb(219, 150, 30)
 INFO_COLOUR = discord.Colour.from_rgb(88, 101, 242)
 ERROR_COLOUR = discord.Colour.from_rgb(218, 55, 60)
 
-CONFIDENCE_WORDS = {
-    "high": "High confidence: the sentence matches the question closely.",
-    "medium": "Medium confidence: the sentence is related; check the context.",
-    "low": "Low confidence: a loose match; Show context tells whether it answers.",
-    "none": "No confidence: nothing in the documents matches.",
-}
+CONFIDENCE_LEVELS = ("high", "medium", "low", "none")
 
 
 def truncate(text: str, limit: int) -> str:
@@ -74,20 +71,20 @@ def highlighted(quote: str, span: tuple[int, int] | None) -> str:
     )
 
 
-def corpus_name(scope: str | None) -> str:
+def corpus_name(scope: str | None, language: str = "en") -> str:
     """The corpus a scope names, as a member reads it: the shared one or their server's."""
-    return "shared documents" if scope == SHARED else "this server's documents"
+    return phrase("corpus.shared" if scope == SHARED else "corpus.server", language)
 
 
-def source_line(p: Passage) -> str:
+def source_line(p: Passage, language: str = "en") -> str:
     """"Title · 2022-01-09 · paragraph 3 · shared documents": where a quote is from."""
     # Titles taken from a first sentence end in a full stop; the line adds its own.
     parts = [f"*{escape_document_text((p.title or p.document).rstrip('. '))}*"]
     if p.date:
         parts.append(p.date)
-    parts.append(f"paragraph {p.paragraph}")
+    parts.append(phrase("paragraph", language, n=p.paragraph))
     if p.scope:
-        parts.append(corpus_name(p.scope))
+        parts.append(corpus_name(p.scope, language))
     return " · ".join(parts)
 
 
@@ -103,7 +100,7 @@ def _fit_quote(body: str, tail: str, limit: int = DESCRIPTION_LIMIT) -> str:
 
 
 # The one plain line a likely answer opens with: the quote is probably it, not surely.
-LIKELY_LINE = "Probably this, though the match is loose: check the context."
+LIKELY_LINE = phrase("likely")
 
 
 def answer_embed(answer: Answer) -> discord.Embed:
@@ -112,36 +109,38 @@ def answer_embed(answer: Answer) -> discord.Embed:
         return not_found_embed(answer)
     p = answer.passage
     assert p is not None  # answered implies a passage
+    language = answer.language
     likely = answer.verdict == "likely"
-    tail = "\n\n" + truncate(source_line(p), 1000)
+    tail = "\n\n" + truncate(source_line(p, language), 1000)
     body = block_quote(highlighted(p.quote, answer.highlight))
-    head = LIKELY_LINE + "\n" if likely else ""
+    head = phrase("likely", language) + "\n" if likely else ""
     embed = discord.Embed(
-        title=_question_title("Q: ", answer.question),
+        title=_question_title(phrase("question", language), answer.question),
         description=head + _fit_quote(body, tail, DESCRIPTION_LIMIT - len(head)),
         colour=LIKELY_COLOUR if likely else ANSWER_COLOUR,
     )
-    embed.set_footer(text=CONFIDENCE_WORDS.get(answer.confidence, answer.confidence))
+    known = answer.confidence in CONFIDENCE_LEVELS
+    embed.set_footer(text=phrase(f"confidence.{answer.confidence}", language) if known else answer.confidence)
     return embed
 
 
 def not_found_embed(answer: Answer) -> discord.Embed:
     """Visibly different: says the documents do not cover it; passages are only 'closest'."""
+    language = answer.language
     embed = discord.Embed(
-        title=_question_title("Not in the documents: ", answer.question),
-        description="The indexed documents don't seem to cover this question, so there "
-        "is no answer to quote.",
+        title=_question_title(phrase("not_found.title", language), answer.question),
+        description=phrase("not_found.text", language),
         colour=NOT_FOUND_COLOUR,
     )
     closest = [p for p in ((answer.passage,) + tuple(answer.alternatives)) if p][:3]
     for i, p in enumerate(closest, 1):
         embed.add_field(
-            name=f"Closest I found #{i} (not an answer)",
-            value=truncate(f"{block_quote(escape_document_text(p.quote))}\n{source_line(p)}",
+            name=phrase("not_found.closest", language, n=i),
+            value=truncate(f"{block_quote(escape_document_text(p.quote))}\n{source_line(p, language)}",
                            FIELD_VALUE_LIMIT),
             inline=False,
         )
-    embed.set_footer(text="Try rephrasing, or use /sources to see what is indexed.")
+    embed.set_footer(text=phrase("not_found.footer", language))
     return embed
 
 
@@ -162,26 +161,26 @@ def context_embed(answer: Answer) -> discord.Embed:
     p = answer.passage
     if p is None:
         return info_embed("No context", "There is no passage to show context for.")
-    source = "\n\n" + truncate(source_line(p), 190)
+    source = "\n\n" + truncate(source_line(p, answer.language), 190)
     # The quote is the point of the message: it gets room first, the neighbours share the rest.
     quote = "**" + _fit_escaped(p.quote, DESCRIPTION_LIMIT - len(source) - 300) + "**"
     room = DESCRIPTION_LIMIT - len(source) - len(quote) - 2
     before = _fit_escaped(answer.context_before.strip(), room // 2, keep_end=True)
     after = _fit_escaped(answer.context_after.strip(), room - len(before))
     text = " ".join(x for x in (before, quote, after) if x)
-    return discord.Embed(title="Context", colour=INFO_COLOUR, description=text + source)
+    return discord.Embed(title=phrase("context", answer.language), colour=INFO_COLOUR, description=text + source)
 
 
-def passages_embed(answer: Answer, *, title: str = "Other passages") -> discord.Embed:
+def passages_embed(answer: Answer, *, title: str | None = None) -> discord.Embed:
     """The next best sentences, each with its source; never presented as the answer."""
-    embed = discord.Embed(title=title, colour=INFO_COLOUR)
+    embed = discord.Embed(title=title or phrase("passages", answer.language), colour=INFO_COLOUR)
     if not answer.alternatives:
-        embed.description = "No other passages came close to this question."
+        embed.description = phrase("passages.none", answer.language)
         return embed
     for i, p in enumerate(answer.alternatives[:FIELD_COUNT_LIMIT], 1):
         embed.add_field(
             name=f"#{i} · score {p.score:.2f}",
-            value=truncate(f"{block_quote(escape_document_text(p.quote))}\n{source_line(p)}",
+            value=truncate(f"{block_quote(escape_document_text(p.quote))}\n{source_line(p, answer.language)}",
                            FIELD_VALUE_LIMIT),
             inline=False,
         )

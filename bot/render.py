@@ -5,15 +5,18 @@ import textwrap
 
 from index import Answer, BuildReport, DocumentInfo, Passage
 
+from .phrases import phrase
+
 _WIDTH = 88
+_LEVELS = {"level.high", "level.medium", "level.low", "level.none"}
 
 
-def source_line(p: Passage) -> str:
+def source_line(p: Passage, language: str = "en") -> str:
     """"Title · 2022-01-09 · paragraph 3 · file.txt": where a quote comes from."""
     parts = [p.title.rstrip(". ") or p.document]
     if p.date:
         parts.append(p.date)
-    parts += [f"paragraph {p.paragraph}", p.document]
+    parts += [phrase("paragraph", language, n=p.paragraph), p.document]
     return " · ".join(parts)
 
 
@@ -30,11 +33,11 @@ def _quote_block(text: str, bold: tuple[int, int] | None = None) -> str:
     return "\n".join(f"  > {line}" for line in lines)
 
 
-def _passages(passages: tuple[Passage, ...] | list[Passage], start: int = 1) -> str:
+def _passages(passages: tuple[Passage, ...] | list[Passage], language: str = "en") -> str:
     out = []
-    for n, p in enumerate(passages, start=start):
+    for n, p in enumerate(passages, start=1):
         snippet = textwrap.shorten(p.quote, _WIDTH - 8, placeholder=" …")
-        out.append(f"  {n}. {_quoted(snippet)}\n     {source_line(p)}")
+        out.append(f"  {n}. {_quoted(snippet)}\n     {source_line(p, language)}")
     return "\n".join(out)
 
 
@@ -43,17 +46,19 @@ def render_answer(answer: Answer, *, color: bool = False) -> str:
     p = answer.passage
     if p is None:
         return "The index holds no documents yet: add .txt or .md files to the seeds folder and run `kizuna index`."
+    language = answer.language
     if not answer.answered:
         closest = [p, *answer.alternatives]
-        return "The documents don't cover that. The closest passages I found (not answers):\n" + _passages(closest)
-    lines = ["Probably this, though the match is loose: check the context."] if answer.verdict == "likely" else []
+        return phrase("text.not_found", language) + "\n" + _passages(closest, language)
+    lines = [phrase("likely", language)] if answer.verdict == "likely" else []
+    level = phrase(f"level.{answer.confidence}", language) if f"level.{answer.confidence}" in _LEVELS else answer.confidence
     lines += [
         _quote_block(p.quote, answer.highlight if color else None),
-        f"  — {source_line(p)}",
-        f"  Confidence: {answer.confidence} ({p.score:.2f})",
+        f"  — {source_line(p, language)}",
+        "  " + phrase("text.confidence", language, level=level, score=f"{p.score:.2f}"),
     ]
     if answer.alternatives:
-        lines += ["", "Other passages:", _passages(answer.alternatives)]
+        lines += ["", phrase("passages", language) + ":", _passages(answer.alternatives, language)]
     return "\n".join(lines)
 
 

@@ -136,3 +136,53 @@ def test_help_says_other_languages_work_only_when_they_do() -> None:
     off = embeds.help_text(["The foreign ministers of Turkey and Japan meet."], [], multilingual=False)
     assert "Türkçe" in on and "日本語" in on
     assert "Türkçe" not in off
+
+
+def test_every_language_frames_every_phrase_with_the_same_blanks() -> None:
+    import string
+
+    from bot.phrases import PHRASES
+
+    def blanks(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    for language, table in PHRASES.items():
+        assert table.keys() == PHRASES["en"].keys(), language
+        for key, text in table.items():
+            assert blanks(text) == blanks(PHRASES["en"][key]), (language, key)
+            assert text.strip(), (language, key)
+
+
+def test_a_turkish_question_is_answered_in_turkish_around_the_english_quote() -> None:
+    from bot.render import render_answer
+
+    a = Answer("İlişkiler ne zaman başladı?", True, passage(QUOTE_1924, paragraph=14), highlight=(30, 34),
+               confidence="high", language="tr", crosslingual=True)
+    e = embeds.answer_embed(a)
+    assert e.title == "Soru: İlişkiler ne zaman başladı?"
+    assert e.footer.text.startswith("Yüksek güven")
+    assert "14. paragraf" in e.description and "paragraph" not in e.description
+    assert QUOTE_1924 in e.description.replace("**", "").replace("> ", "", 1)  # the quote stays the document's own
+    text = render_answer(a)
+    assert "Güven: yüksek (0.90)" in text and "14. paragraf" in text and QUOTE_1924[:40] in text
+    assert embeds.context_embed(a).title == "Bağlam" and embeds.passages_embed(a).title == "Diğer pasajlar"
+
+
+def test_a_japanese_question_the_documents_do_not_cover_is_told_so_in_japanese() -> None:
+    from bot.render import render_answer
+
+    a = Answer("昨日の試合結果は？", False, passage("ANKARA (Turkey)"), language="ja", crosslingual=True)
+    e = embeds.answer_embed(a)
+    assert e.colour == embeds.NOT_FOUND_COLOUR and e.title == "資料にありません: 昨日の試合結果は？"
+    assert e.fields and all("答えではありません" in f.name for f in e.fields)
+    assert render_answer(a).startswith("資料にはその答えがありません。")
+    likely = Answer("関係はいつ始まった？", True, passage(QUOTE_1924), verdict="likely", confidence="low", language="ja")
+    assert embeds.answer_embed(likely).description.startswith("おそらくこの文ですが")
+    assert render_answer(likely).startswith("おそらくこの文ですが")
+
+
+def test_other_languages_are_framed_in_english() -> None:
+    a = Answer("Wann begannen die Beziehungen?", True, passage(QUOTE_1924), confidence="medium", language="de")
+    e = embeds.answer_embed(a)
+    assert e.title.startswith("Q: ") and e.footer.text.startswith("Medium confidence")
+    assert embeds.answer_embed(Answer("q", True, passage("x."), confidence="odd")).footer.text == "odd"

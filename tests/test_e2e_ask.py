@@ -59,6 +59,24 @@ async def test_buttons_show_context_and_other_passages_privately(live: Any) -> N
     assert data["embeds"][0]["fields"] and all(QUOTE_1924 not in f["value"] for f in data["embeds"][0]["fields"])
 
 
+async def test_a_turkish_question_gets_its_reply_and_buttons_in_turkish(embedder: Any, e5: Any, tmp_path: Any) -> None:
+    from index import Engine
+
+    engine = Engine.open(SEEDS, tmp_path / "index", embedder, multilingual=e5)
+    async with running_bot(engine) as (sd, _):
+        it, body = await ask(sd, "İlişkiler ne zaman başladı?")
+        embed = body["embeds"][0]
+        assert embed["title"] == "Soru: İlişkiler ne zaman başladı?"
+        assert QUOTE_1924.split(" 1924")[0] in embed["description"]  # the English sentence, quoted as it is
+        assert "14. paragraf" in embed["description"] and "paragraph" not in embed["description"]
+        assert "güven" in embed["footer"]["text"].lower()
+        buttons = [c for row in body["components"] for c in row["components"]]
+        assert [b["label"] for b in buttons] == ["Bağlamı göster", "Diğer pasajlar"]
+        click = await sd.click_button(it.original, buttons[1]["custom_id"])
+        await sd.wait_for("POST", rf"/interactions/{click.id}/{click.token}/callback")
+        assert click.callback_data["embeds"][0]["title"] == "Diğer pasajlar"
+
+
 async def test_a_button_from_before_a_restart_says_expired(live: Any) -> None:
     sd, bot = live
     old = {"type": 1, "components": [{"type": 2, "style": 2, "label": "Show context",

@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import embeds
+from bot.phrases import phrase
 from bot.discord_app import BUSY, Busy, expected_error_text, send_ephemeral
 from bot.small_talk import GREETING, THANKS, small_talk
 from index.answer import Answer
@@ -95,10 +96,10 @@ async def _show(interaction: discord.Interaction, key: str, render: Any) -> None
         await report(interaction, exc)
 
 
-# What each button shows, by the code in its custom_id: (label, renderer).
+# What each button shows, by the code in its custom_id; its label is phrases' "button.<code>".
 _BUTTONS = {
-    "ctx": ("Show context", embeds.context_embed),  # the paragraph around the quote
-    "alt": ("Other passages", embeds.passages_embed),  # the next best sentences
+    "ctx": embeds.context_embed,  # the paragraph around the quote
+    "alt": embeds.passages_embed,  # the next best sentences
 }
 
 
@@ -108,8 +109,12 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kz:(?P<
     Its custom_id carries the cache key, so it still answers (politely) after a restart.
     """
 
-    def __init__(self, kind: str, key: str, style: discord.ButtonStyle = discord.ButtonStyle.secondary) -> None:
-        label = _BUTTONS[kind][0]
+    def __init__(self, kind: str, key: str, style: discord.ButtonStyle = discord.ButtonStyle.secondary,
+                 language: str = "en") -> None:
+        # The label is in the question's language. The custom_id does not carry it: a button
+        # rebuilt from a click (from_custom_id) only handles that click, and the message
+        # keeps the label it was sent with.
+        label = phrase(f"button.{kind}", language)
         super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"kz:{kind}:{key}"))
         self.kind, self.key = kind, key
 
@@ -119,7 +124,7 @@ class AnswerButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kz:(?P<
         return cls(match["kind"], match["key"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _show(interaction, self.key, _BUTTONS[self.kind][1])
+        await _show(interaction, self.key, _BUTTONS[self.kind])
 
 
 def busy_embed() -> discord.Embed:
@@ -223,8 +228,9 @@ class Ask(commands.Cog):
         view = discord.ui.View(timeout=None)
         # A likely answer is judged by its context: that button comes first, and stands out.
         likely = answer.verdict == "likely"
-        view.add_item(AnswerButton("ctx", key, discord.ButtonStyle.primary if likely else discord.ButtonStyle.secondary))
-        view.add_item(AnswerButton("alt", key))
+        style = discord.ButtonStyle.primary if likely else discord.ButtonStyle.secondary
+        view.add_item(AnswerButton("ctx", key, style, answer.language))
+        view.add_item(AnswerButton("alt", key, language=answer.language))
         return embed, view
 
     @app_commands.command(name="ask")
