@@ -227,9 +227,9 @@ def plot_confidence(path: Path, groups: dict[str, list[float]], threshold: float
 
 
 def render_articles(r: dict) -> str:
-    lines = [_render_block("article questions", r)]
+    lines = [render_block("article questions", r)]
     if "casual" in r:
-        lines.append(_render_block("casual questions (held out: never fitted on)", r["casual"]))
+        lines.append(render_block("casual questions (held out: never fitted on)", r["casual"]))
     languages = r.get("languages", {})
     if "skipped" in languages:
         lines.append(f"questions in other languages: skipped, {languages['skipped']}")
@@ -256,7 +256,7 @@ def _render_language(language: str, r: dict) -> str:
     return "\n".join(lines)
 
 
-def _render_block(name: str, r: dict) -> str:
+def render_block(name: str, r: dict) -> str:
     lines = [
         f"{name}: {r['answerable']} answerable, {r['near_miss']} near misses, {r['off_topic']} off-topic",
         f"{'figure':44} {'kizuna':>7} {'one score':>9}  target",

@@ -79,27 +79,59 @@ def _sentence_end(text: str, start: int, end: int) -> int:
     return last
 
 
+# A line that ends a sentence, or is a heading, a rule or a list item's line, keeps its
+# line break; one that does not is wrapped prose.
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"”’)\]]*$")
+_LINE_UNIT = re.compile(r"#|\||[^\w\s]+$")  # "# Title", a table row, or a line of "====" under or over a title
+_STARTS_ITEM = re.compile(r"(?:[-*•+>|]|#+|\d+[.)]|[A-Za-z][.)])(?:\s|$)|[^\w\s]+$")
+
+
+def _unwrapped(paragraph: str) -> str:
+    """The paragraph with the line breaks of hard-wrapped prose made spaces, for pysbd.
+
+    pysbd ends a sentence at every line break, so a text file wrapped at 80 columns (a
+    README, reStructuredText, an e-mail) was cut into quotes of one line each: "If you
+    want each run to start afresh,". One character for one, so every offset holds, and
+    the quote keeps the document's own line break. A break stays when the line before
+    ends a sentence or is a heading or a table row, or the line after starts a list item, a table row,
+    a quotation, a heading or a rule: there the line is the unit, as it was before."""
+    if "\n" not in paragraph:
+        return paragraph
+    chars = list(paragraph)
+    lines = paragraph.split("\n")
+    at = 0
+    for line, following in zip(lines, lines[1:]):
+        at += len(line)
+        before, after = line.strip(), following.strip()
+        if before and after and not (_ENDS_SENTENCE.search(before) or _LINE_UNIT.match(before) or _STARTS_ITEM.match(after)):
+            chars[at] = " "
+        at += 1
+    return "".join(chars)
+
+
 def _locate(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentence spans inside text[start:end]: pysbd's strings, found again in the text.
 
     pysbd's own character spans are unreliable when a sentence repeats, so each string is
     searched for from a moving cursor; that makes text[start:end] == quote hold by
-    construction.
+    construction. pysbd reads the paragraph with wrapped lines joined (``_unwrapped``),
+    which has the same offsets.
     """
+    local = _unwrapped(text[start:end])
     spans = []
-    cursor = start
-    for piece_start, piece_end in _pieces(text, start, end):
-        for sentence in _segmenter().segment(text[piece_start:piece_end]):
+    cursor = 0
+    for piece_start, piece_end in _pieces(local, 0, len(local)):
+        for sentence in _segmenter().segment(local[piece_start:piece_end]):
             sentence = sentence.strip()
             if not sentence:
                 continue
-            found = text.find(sentence, cursor, piece_end)
+            found = local.find(sentence, cursor, piece_end)
             if found < 0:  # pysbd altered the text; fall back to the rest of the piece
-                found, sentence = cursor, text[cursor:piece_end].strip()
+                found, sentence = cursor, local[cursor:piece_end].strip()
                 if not sentence:
                     continue
-                found = text.find(sentence, cursor, piece_end)
-            spans.append((found, found + len(sentence)))
+                found = local.find(sentence, cursor, piece_end)
+            spans.append((start + found, start + found + len(sentence)))
             cursor = found + len(sentence)
     return [piece for s, e in spans for piece in _split_long(text, s, e)]
 

@@ -67,3 +67,28 @@ def test_a_sentence_without_breaks_is_cut_to_a_quotable_length():
 def test_paragraphs_start_after_the_body_offset():
     text = "Header line\n\nBody one.\n\nBody two."
     assert [text[s:e] for s, e in paragraphs(text, 13)] == ["Body one.", "Body two."]
+
+
+def test_hard_wrapped_prose_is_quoted_whole_with_its_own_line_breaks() -> None:
+    # A README or reStructuredText file wrapped at 80 columns: pysbd alone cut a quote at
+    # every line ("If you want each run to start afresh,").
+    text = ("By default, no destination is set for any logging messages. You can specify\n"
+            "a destination (such as console or file) by using basicConfig as in the\n"
+            "tutorial examples. If you want each run to start afresh,\n"
+            "not remembering the messages from earlier runs, set the mode.")
+    assert _split(text) == [
+        "By default, no destination is set for any logging messages.",
+        "You can specify\na destination (such as console or file) by using basicConfig as in the\ntutorial examples.",
+        "If you want each run to start afresh,\nnot remembering the messages from earlier runs, set the mode.",
+    ]
+
+
+def test_lines_that_are_units_keep_their_breaks() -> None:
+    # List items, headings, rules, table rows and a line that ends a sentence stay apart;
+    # a list item that wraps is one.
+    text = ("Some items:\n- first item that wraps\n  onto a second line\n- second item\n# Heading\n"
+            "Text under the heading\nthat wraps.\nTitle\n=====\n| a | b |\n| c | d |\nLast line.\nNext line")
+    assert _split(text) == [
+        "Some items:", "- first item that wraps\n  onto a second line", "- second item", "# Heading",
+        "Text under the heading\nthat wraps.", "Title", "=====", "| a | b |", "| c | d |", "Last line.", "Next line",
+    ]
