@@ -61,7 +61,9 @@ def block_quote(text: str) -> str:
 
 def highlighted(quote: str, span: tuple[int, int] | None) -> str:
     """Escape the quote and put the part that answers (``span``) in bold."""
-    if not span or not (0 <= span[0] < span[1] <= len(quote)):
+    # A span across a line break (a wrapped document's quote keeps its breaks) would put
+    # "> " inside the bold once block-quoted, and Discord would show the asterisks.
+    if not span or not (0 <= span[0] < span[1] <= len(quote)) or "\n" in quote[span[0]:span[1]]:
         return escape_document_text(quote)
     a, b = span
     return (

@@ -186,3 +186,11 @@ def test_other_languages_are_framed_in_english() -> None:
     e = embeds.answer_embed(a)
     assert e.title.startswith("Q: ") and e.footer.text.startswith("Medium confidence")
     assert embeds.answer_embed(Answer("q", True, passage("x."), confidence="odd")).footer.text == "odd"
+
+
+def test_a_quote_from_a_wrapped_file_stays_one_block_quote_and_bolds_only_within_a_line() -> None:
+    quote = "Diplomatic relations began in\n1924, and the first mission opened in 1925."
+    a = Answer("when did relations begin?", True, passage(quote), highlight=(30, 34), confidence="high")
+    assert embeds.answer_embed(a).description.startswith("> Diplomatic relations began in\n> **1924**, and")
+    across = Answer("q", True, passage(quote), highlight=(20, 34), confidence="high")
+    assert "**" not in embeds.answer_embed(across).description  # no bold across the "> " of a new line
