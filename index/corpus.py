@@ -35,7 +35,8 @@ class IndexParams:
     # 6: each sentence is embedded once. Until 5 it was embedded a second time inside a
     # window of its neighbours, with the title; cross-validated by article that bought
     # nothing (SQuAD P@1 0.824 with, 0.827 without) and cost half of every build.
-    # 7: hard-wrapped lines of prose are joined before sentences are cut (index/sentences.py).
+    # 7: hard-wrapped lines of prose are joined before sentences are cut, and lines with no
+    # letter or digit are no sentences (index/sentences.py).
     version: int = 7  # bump when the chunking, tokenizing or stored format changes meaning
 
     def to_dict(self) -> dict:

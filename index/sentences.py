@@ -148,10 +148,18 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [span for span in out if span]
 
 
+_WORD_CHARACTER = re.compile(r"\w")
+
+
 def split_document(doc: Document, doc_index: int) -> list[Sentence]:
-    """Every sentence of a document's body, in order, numbered by paragraph."""
+    """Every sentence of a document's body, in order, numbered by paragraph.
+
+    A "sentence" with no letter or digit in it (a rule, "----" or "====", a row of
+    asterisks) is left out: it can answer nothing, and would only turn up among the
+    closest passages."""
     sentences = []
     for number, (p_start, p_end) in enumerate(paragraphs(doc.text, doc.body_start), start=1):
         for start, end in _locate(doc.text, p_start, p_end):
-            sentences.append(Sentence(doc_index, number, start, end, doc.text[start:end]))
+            if _WORD_CHARACTER.search(doc.text, start, end):
+                sentences.append(Sentence(doc_index, number, start, end, doc.text[start:end]))
     return sentences

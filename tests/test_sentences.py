@@ -90,5 +90,9 @@ def test_lines_that_are_units_keep_their_breaks() -> None:
             "Text under the heading\nthat wraps.\nTitle\n=====\n| a | b |\n| c | d |\nLast line.\nNext line")
     assert _split(text) == [
         "Some items:", "- first item that wraps\n  onto a second line", "- second item", "# Heading",
-        "Text under the heading\nthat wraps.", "Title", "=====", "| a | b |", "| c | d |", "Last line.", "Next line",
-    ]
+        "Text under the heading\nthat wraps.", "Title", "| a | b |", "| c | d |", "Last line.", "Next line",
+    ]  # "=====" is no sentence: it has no letter or digit
+
+
+def test_a_line_of_marks_alone_is_no_sentence() -> None:
+    assert _split("First part.\n\n---\n\n* * *\n\nSecond part.") == ["First part.", "Second part."]
