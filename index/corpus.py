@@ -18,7 +18,7 @@ from .candidates import coarse_index
 from .documents import Document
 from .lexical import Vocabulary, build_bm25, words_in
 from .modifiers import proper_words
-from .sentences import Sentence
+from .sentences import Sentence, is_heading
 from .tokens import TokenVectors, before_discount, paragraph_before_discount
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,9 @@ class IndexParams:
     # 6: each sentence is embedded once. Until 5 it was embedded a second time inside a
     # window of its neighbours, with the title; cross-validated by article that bought
     # nothing (SQuAD P@1 0.824 with, 0.827 without) and cost half of every build.
-    # 7: hard-wrapped lines of prose are joined before sentences are cut, and lines with no
-    # letter or digit are no sentences (index/sentences.py).
+    # 7: hard-wrapped lines of prose are joined before sentences are cut, lines with no
+    # letter or digit are no sentences, and a heading is in the BM25 window of the
+    # sentence under it (index/sentences.py).
     version: int = 7  # bump when the chunking, tokenizing or stored format changes meaning
 
     def to_dict(self) -> dict:
@@ -84,6 +85,7 @@ class Corpus:
     log_lengths: np.ndarray = field(init=False)  # (n,) log of sentence length in characters
     before: np.ndarray = field(init=False)  # (n,) row of the sentence before in the document, or -1
     before_discount: np.ndarray = field(init=False)  # (n,) how much a word found only there counts
+    headings: np.ndarray = field(init=False)  # (n,) bool: a heading, context for what follows, never quoted
     _scoped_vocabularies: dict = field(init=False, repr=False)
     # What other modules compute from this corpus once and keep for as long as it lives
     # (its sentences' hubness, their mean vector), by name: a cache outside it would keep
@@ -105,9 +107,16 @@ class Corpus:
         follows = np.zeros(n, bool)  # the sentence before is in the same document
         follows[1:] = self.doc_ids[1:] == self.doc_ids[:-1]
         self.before = np.where(follows, np.arange(n) - 1, -1).astype(np.int64)
+        self.headings = np.fromiter((s.doc < len(self.documents) and is_heading(self.documents[s.doc].text, s)
+                                     for s in self.sentences), dtype=bool, count=n)
         same_paragraph = follows.copy()
         same_paragraph[1:] &= self.paragraphs[1:] == self.paragraphs[:-1]
-        self.before_discount = np.where(same_paragraph, before_discount(), paragraph_before_discount()).astype(np.float32)
+        # A heading belongs to the paragraph under it: its words count for the sentence
+        # right after it as a word of the sentence before in the same paragraph does.
+        under_heading = follows.copy()
+        under_heading[1:] &= self.headings[:-1]
+        self.before_discount = np.where(same_paragraph | under_heading, before_discount(),
+                                        paragraph_before_discount()).astype(np.float32)
         if self.tokens is not None and len(self.tokens) != n:
             raise ValueError("token vectors do not match the sentences")
         if self.rarity is None:
@@ -217,7 +226,10 @@ def lexical_windows(documents: Sequence[Document], sentences: Sequence[Sentence]
 def lexical_window(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams, i: int) -> str:
     s = sentences[i]
     lo = i
-    while lo > 0 and i - lo < params.lexical_before and _same_paragraph(sentences[lo - 1], s):
+    while lo > 0 and i - lo < params.lexical_before and (
+        _same_paragraph(sentences[lo - 1], s)
+        or (sentences[lo - 1].doc == s.doc and is_heading(documents[s.doc].text, sentences[lo - 1]))
+    ):
         lo -= 1
     return documents[s.doc].text[sentences[lo].start : s.end]
 

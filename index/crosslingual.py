@@ -222,8 +222,8 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
         rows = np.arange(len(corpus.sentences))
     else:
         rows = nearest(corpus.dense_multilingual, corpus.coarse_multilingual, q.reshape(1, -1), min(_POOL, len(corpus.sentences)))
-    rows = rows[_long_enough(corpus)[rows]] if len(rows) else rows
-    if not len(rows):  # nothing but headings in scope: keep them rather than answer from nothing
+    rows = rows[_long_enough(corpus)[rows] & ~corpus.headings[rows]] if len(rows) else rows
+    if not len(rows):  # nothing but short lines and headings in scope: keep them rather than answer from nothing
         rows = scope if scope is not None else np.arange(len(corpus.sentences))
     vectors = corpus.multilingual[rows]
     cosine = vectors @ q

@@ -206,6 +206,8 @@ def first_stage(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndar
     tokens = tokenize([question])[0]
     lex_all = bm25_scores(corpus.bm25_sentences, tokens)
     rows = candidate_rows(corpus, q_vec, lex_all, scope)
+    quotable = rows[~corpus.headings[rows]]
+    rows = quotable if len(quotable) else rows  # headings alone in scope: keep them rather than answer from nothing
     q = q_vec[0]
     return Candidates(rows, {
         "dense_sentence": corpus.sentence_vectors[rows] @ q,

@@ -163,3 +163,17 @@ def split_document(doc: Document, doc_index: int) -> list[Sentence]:
             if _WORD_CHARACTER.search(doc.text, start, end):
                 sentences.append(Sentence(doc_index, number, start, end, doc.text[start:end]))
     return sentences
+
+
+_ATX_HEADING = re.compile(r"#{1,6}(?:\s|$)")  # "## How do I get the member role?"
+_UNDERLINE = re.compile(r"[ \t]*\n[ \t]*([=\-~^*+#`'\"._:])\1{2,}[ \t]*(?:\n|$)")  # "Title" then "====="
+
+
+def is_heading(text: str, sentence: Sentence) -> bool:
+    """Whether the sentence is a heading: a Markdown "#" line, or a line underlined by a
+    rule (reStructuredText's and Markdown's "Title" over "=====" or "-----").
+
+    A heading names what the sentences under it are about; quoted as an answer it only
+    repeats the question ("## How do I get the member role?" in an FAQ)."""
+    return bool(_ATX_HEADING.match(sentence.text) or _UNDERLINE.match(text, sentence.end))
+

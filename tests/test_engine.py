@@ -217,3 +217,21 @@ def test_an_answers_verdict_follows_answered_and_never_contradicts_it():
     assert Answer("q", True, None, verdict="likely").answered
     with pytest.raises(ValueError):
         Answer("q", False, None, verdict="answer")
+
+
+def test_an_faq_heading_is_never_the_quote_but_names_what_follows(tmp_path, embedder):
+    # Quoted as an answer, the heading "## How do I get the member role?" only repeated
+    # the question; its words now count for the sentence under it instead.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "faq.md").write_text(
+        "# Server FAQ\n\n## How do I get the member role?\nRead the rules in #rules, then react with a green tick.\n\n"
+        "## Who are the moderators?\n\nThe moderators are Aiko, Deniz and Sam.\n\n"
+        "Events\n======\n\nGame nights are held every Friday at 20:00 UTC.\n", encoding="utf-8")
+    engine = Engine.open(seeds, tmp_path / "index", embedder)
+    role = engine.ask("how do i get the member role")
+    assert role.quote == "Read the rules in #rules, then react with a green tick."
+    mods = engine.ask("who are the moderators?", k=5)
+    assert mods.quote == "The moderators are Aiko, Deniz and Sam."  # its heading is a paragraph of its own
+    quoted = [mods.quote] + [p.quote for p in mods.alternatives]
+    assert not any(q.startswith("#") or q == "Events" for q in quoted)

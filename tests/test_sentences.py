@@ -96,3 +96,13 @@ def test_lines_that_are_units_keep_their_breaks() -> None:
 
 def test_a_line_of_marks_alone_is_no_sentence() -> None:
     assert _split("First part.\n\n---\n\n* * *\n\nSecond part.") == ["First part.", "Second part."]
+
+
+def test_headings_are_told_by_their_hash_or_their_underline() -> None:
+    from index.sentences import is_heading
+
+    text = "## How do I join?\nRead the rules first.\n\nTitle\n=====\n\nBody text.\nNot a title\n\n# Top"
+    doc = _doc(text)
+    flags = {s.text: is_heading(text, s) for s in split_document(doc, 0)}
+    assert flags == {"## How do I join?": True, "Read the rules first.": False, "Title": True,
+                     "Body text.": False, "Not a title": False, "# Top": True}
