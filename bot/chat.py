@@ -5,11 +5,11 @@ from typing import TextIO
 
 from index import Engine, KizunaError
 
+from .phrases import phrase
 from .render import render_answer, render_documents
 from .settings import Settings
-from .small_talk import GREETING, THANKS, small_talk
+from .small_talk import GREETING, THANKS, small_talk, small_talk_language
 
-WELCOME = "You're welcome. Ask me anything else about the documents."
 HELP = """Ask a question about the documents and Kizuna quotes the sentence that answers it.
   /sources   the indexed documents
   /help      this text
@@ -36,9 +36,9 @@ def run_chat(engine: Engine, settings: Settings, stdin: TextIO, stdout: TextIO) 
         talk = small_talk(text)
         if text == "/help" or talk == GREETING:
             examples = "".join(f"\n  e.g. {q}" for q in engine.example_questions(3))
-            print(("Hello! " if talk else "") + HELP + examples, file=stdout)
+            print((phrase("hello", small_talk_language(text)) + " " if talk else "") + HELP + examples, file=stdout)
         elif talk == THANKS:
-            print(WELCOME, file=stdout)
+            print(phrase("welcome.chat", small_talk_language(text)), file=stdout)
         elif text == "/sources":
             print(render_documents(engine.documents(), engine.model_name, engine.built_at), file=stdout)
         else:

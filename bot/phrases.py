@@ -2,7 +2,7 @@
 
 The quote is always the document's own sentence, in the document's language; what
 surrounds it (the verdict, the confidence, where the quote is from, the buttons) is said
-in the language the question was asked in, for the two languages besides English that
+in the language the question was asked in, as is the reply to a greeting or thanks, for the two languages besides English that
 the engine is fitted and measured on: a member who asks "İlişkiler ne zaman başladı?"
 reads "Yüksek güven", not "High confidence". Any other language gets English, as the
 engine has no measured answers to vouch for there.
@@ -11,6 +11,10 @@ from __future__ import annotations
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
+        "hello": "Hello!",
+        "welcome.title": "You're welcome",
+        "welcome.text": "Ask me anything else about the documents, or `/help` for examples.",
+        "welcome.chat": "You're welcome. Ask me anything else about the documents.",
         "question": "Q: ",
         "likely": "Probably this, though the match is loose: check the context.",
         "confidence.high": "High confidence: the sentence matches the question closely.",
@@ -34,6 +38,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "text.confidence": "Confidence: {level} ({score})",
     },
     "tr": {
+        "hello": "Merhaba!",
+        "welcome.title": "Rica ederim",
+        "welcome.text": "Belgeler hakkında başka ne isterseniz sorun; örnekler için `/help`.",
+        "welcome.chat": "Rica ederim. Belgeler hakkında başka ne isterseniz sorun.",
         "question": "Soru: ",
         "likely": "Muhtemelen bu, ama eşleşme zayıf: bağlamına bakın.",
         "confidence.high": "Yüksek güven: cümle soruyla yakından örtüşüyor.",
@@ -57,6 +65,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "text.confidence": "Güven: {level} ({score})",
     },
     "ja": {
+        "hello": "こんにちは！",
+        "welcome.title": "どういたしまして",
+        "welcome.text": "資料について他にも何でも聞いてください。例は `/help` で見られます。",
+        "welcome.chat": "どういたしまして。資料について他にも何でも聞いてください。",
         "question": "質問: ",
         "likely": "おそらくこの文ですが、一致は緩やかです。前後の文脈を確認してください。",
         "confidence.high": "確信度・高: この文は質問とよく一致しています。",

@@ -163,8 +163,12 @@ async def test_greetings_and_thanks_are_answered_in_kind(live: Any) -> None:
     msg = await sd.send_message(f"<@{sd.bot_user_id}> thanks!")
     embed = (await _bot_reply_to(sd, msg, n))["embeds"][0]
     assert embed["title"] == "You're welcome" and "fields" not in embed  # no closest passages
-    _, body = await ask(sd, "teşekkürler")
-    assert body["embeds"][0]["title"] == "You're welcome" and not custom_ids(body)
+    _, body = await ask(sd, "teşekkürler")  # in the thanks' own language
+    assert body["embeds"][0]["title"] == "Rica ederim" and not custom_ids(body)
+    n = len(sd.calls)
+    msg = await sd.send_message(f"<@{sd.bot_user_id}> こんにちは")
+    embed = (await _bot_reply_to(sd, msg, n))["embeds"][0]
+    assert embed["title"] == "こんにちは！" and "/ask question:" in embed["description"]
 
 
 async def test_a_direct_message_is_answered(live: Any) -> None:

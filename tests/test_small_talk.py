@@ -25,3 +25,13 @@ def test_a_message_that_is_only_a_greeting_or_thanks_is_small_talk(text, kind):
 ])
 def test_anything_more_is_a_question(text):
     assert small_talk(text) is None
+
+
+@pytest.mark.parametrize("text, language", [
+    ("merhaba", "tr"), ("teşekkürler!", "tr"), ("hi kizuna, teşekkürler", "tr"), ("ありがとうございます", "ja"),
+    ("こんにちは", "ja"), ("thanks!", "en"), ("danke", "en"), ("hi", "en"), ("when did relations begin?", "en"),
+])
+def test_small_talk_is_answered_in_its_own_language(text, language):
+    from bot.small_talk import small_talk_language
+
+    assert small_talk_language(text) == language

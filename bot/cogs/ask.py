@@ -13,9 +13,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import embeds
-from bot.phrases import phrase
 from bot.discord_app import BUSY, Busy, expected_error_text, send_ephemeral
-from bot.small_talk import GREETING, THANKS, small_talk
+from bot.phrases import phrase
+from bot.small_talk import GREETING, THANKS, small_talk, small_talk_language
 from index.answer import Answer
 from index.errors import KizunaError
 
@@ -259,7 +259,7 @@ class Ask(commands.Cog):
         talk = small_talk(question)
         if talk:
             try:
-                embed = await self._small_talk_embed(talk, scopes)
+                embed = await self._small_talk_embed(talk, scopes, small_talk_language(question))
             except KizunaError as exc:
                 embed = embeds.info_embed("Sorry", expected_error_text(exc) or str(exc), colour=embeds.ERROR_COLOUR)
             await interaction.edit_original_response(embed=embed)
@@ -321,7 +321,7 @@ class Ask(commands.Cog):
         talk = small_talk(question)
         if not question or talk:
             # A bare mention, "hi" or "thanks": said to the bot, not asked of the documents.
-            await self._safe_reply(message, await self._small_talk_embed(talk, scopes))
+            await self._safe_reply(message, await self._small_talk_embed(talk, scopes, small_talk_language(question)))
             return
         wait = self.bot.cooldown.retry_after(message.author.id)
         if wait:
@@ -341,15 +341,18 @@ class Ask(commands.Cog):
         embed, view = self.render(answer, owner_of(guild_id, message.author.id))
         await self._safe_reply(message, embed, view=view)
 
-    async def _small_talk_embed(self, talk: str | None, scopes: Any) -> discord.Embed:
-        """Thanks get a short reply; a greeting or a bare mention, how to ask (with examples)."""
+    async def _small_talk_embed(self, talk: str | None, scopes: Any, language: str = "en") -> discord.Embed:
+        """Thanks get a short reply; a greeting or a bare mention, how to ask (with examples).
+
+        Said in the greeting's language (Turkish, Japanese, else English); the help text
+        and its examples stay English."""
         if talk == THANKS:
-            return embeds.info_embed("You're welcome", "Ask me anything else about the documents, or `/help` for examples.")
+            return embeds.info_embed(phrase("welcome.title", language), phrase("welcome.text", language))
         library = self.bot.library
         # The first examples per index ask the model, and a server's index may open on first use.
         titles, questions = await asyncio.to_thread(
             lambda: ([d.title for d in library.documents(scopes)], library.example_questions(scopes, 3)))
-        return embeds.info_embed("Hello!" if talk == GREETING else "Ask me something",
+        return embeds.info_embed(phrase("hello", language) if talk == GREETING else "Ask me something",
                                  embeds.help_text(titles, questions, library.multilingual))
 
     async def _safe_reply(self, message: discord.Message, embed: discord.Embed,
