@@ -13,7 +13,7 @@ import discord
 from index.answer import Answer, DocumentInfo, Passage
 from index.library import SHARED
 
-from .phrases import phrase
+from .phrases import CONFIDENCE_LEVELS, phrase
 
 # Discord's documented limits (https://discord.com/developers/docs/resources/message).
 MESSAGE_LIMIT = 2000
@@ -33,8 +33,6 @@ LIKELY_COLOUR = discord.Colour.from_rgb(52, 152, 219)
 NOT_FOUND_COLOUR = discord.Colour.from_rgb(219, 150, 30)
 INFO_COLOUR = discord.Colour.from_rgb(88, 101, 242)
 ERROR_COLOUR = discord.Colour.from_rgb(218, 55, 60)
-
-CONFIDENCE_LEVELS = ("high", "medium", "low", "none")
 
 
 def truncate(text: str, limit: int) -> str:

@@ -9,6 +9,9 @@ engine has no measured answers to vouch for there.
 """
 from __future__ import annotations
 
+# The engine's confidence words ("high"…), each with a "confidence.<word>" and a "level.<word>" phrase.
+CONFIDENCE_LEVELS = ("high", "medium", "low", "none")
+
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
         "hello": "Hello!",

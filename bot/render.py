@@ -5,10 +5,9 @@ import textwrap
 
 from index import Answer, BuildReport, DocumentInfo, Passage
 
-from .phrases import phrase
+from .phrases import CONFIDENCE_LEVELS, phrase
 
 _WIDTH = 88
-_LEVELS = {"level.high", "level.medium", "level.low", "level.none"}
 
 
 def source_line(p: Passage, language: str = "en") -> str:
@@ -51,7 +50,7 @@ def render_answer(answer: Answer, *, color: bool = False) -> str:
         closest = [p, *answer.alternatives]
         return phrase("text.not_found", language) + "\n" + _passages(closest, language)
     lines = [phrase("likely", language)] if answer.verdict == "likely" else []
-    level = phrase(f"level.{answer.confidence}", language) if f"level.{answer.confidence}" in _LEVELS else answer.confidence
+    level = phrase(f"level.{answer.confidence}", language) if answer.confidence in CONFIDENCE_LEVELS else answer.confidence
     lines += [
         _quote_block(p.quote, answer.highlight if color else None),
         f"  — {source_line(p, language)}",

@@ -137,7 +137,7 @@ class Corpus:
         if texts and self.bm25_sentences is None:
             self.bm25_sentences = build_bm25(texts)
         if texts and self.bm25_chunks is None:
-            self.bm25_chunks = build_bm25(lexical_windows(self.documents, self.sentences, self.params))
+            self.bm25_chunks = build_bm25(lexical_windows(self.documents, self.sentences, self.params, self.headings))
         if self.words is None:
             self.words = words_of([d.title for d in self.documents] + texts)
         self.vocabulary = Vocabulary(set(self.words))
@@ -218,17 +218,19 @@ def words_of(texts: Sequence[str]) -> frozenset[str]:
     return frozenset(word for text in texts for word in words_in(text))
 
 
-def lexical_windows(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams) -> list[str]:
-    """Each sentence with the ``lexical_before`` sentences before it in its paragraph."""
-    return [lexical_window(documents, sentences, params, i) for i in range(len(sentences))]
+def lexical_windows(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams,
+                    headings: np.ndarray) -> list[str]:
+    """Each sentence with the ``lexical_before`` sentences before it in its paragraph, or
+    the heading right above it (``headings``: ``Corpus.headings``)."""
+    return [lexical_window(documents, sentences, params, headings, i) for i in range(len(sentences))]
 
 
-def lexical_window(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams, i: int) -> str:
+def lexical_window(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams,
+                   headings: np.ndarray, i: int) -> str:
     s = sentences[i]
     lo = i
     while lo > 0 and i - lo < params.lexical_before and (
-        _same_paragraph(sentences[lo - 1], s)
-        or (sentences[lo - 1].doc == s.doc and is_heading(documents[s.doc].text, sentences[lo - 1]))
+        _same_paragraph(sentences[lo - 1], s) or (sentences[lo - 1].doc == s.doc and headings[lo - 1])
     ):
         lo -= 1
     return documents[s.doc].text[sentences[lo].start : s.end]

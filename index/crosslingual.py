@@ -210,10 +210,12 @@ class CrossCandidates:
 
 
 def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarray | None, kind: Kind,
-               references: References | None = None) -> CrossCandidates:
+               references: References | None = None,
+               words: tuple[frozenset[str], ...] | None = None) -> CrossCandidates:
     """Every sentence in scope, or past ``_FULL_SCAN`` the best by cosine, with their signals.
 
     ``references``: the reference questions for ``hub`` (none: the signal is 0).
+    ``words``: the question's ``gloss_words``, when the caller has them already.
     """
     q = q_vec.reshape(-1)
     if scope is not None:
@@ -240,18 +242,19 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
     return CrossCandidates(rows, cosine.astype(np.float32), kind_bits, names, corpus.log_lengths[rows],
                            centrality.astype(np.float32), hubness(vectors, references.questions if references else None),
                            hubness(vectors, references.answerable if references else None),
-                           *_glosses(gloss_words(question), corpus, rows), share, bool(known))
+                           *_glosses(gloss_words(question) if words is None else words, corpus, rows), share, bool(known))
 
 
-def asks_for_something(question: str, language: str) -> bool:
+def asks_for_something(question: str, language: str, words: tuple[frozenset[str], ...] | None = None) -> bool:
     """Whether the question has a word beyond the small ones: "nedir?", "und", "いつ？" ask
     for nothing, and e5 puts them near some sentence all the same (the English path's
     topic model declines "what is it" by its own evidence).
 
     Words in Latin script are checked against every language's small words
     (``language.SMALL_WORDS``); Japanese by JMdict, which leaves out particles and
-    pronouns, when it is installed. Other scripts are given the benefit of the doubt."""
-    if gloss_words(question):
+    pronouns, when it is installed. Other scripts are given the benefit of the doubt.
+    ``words``: the question's ``gloss_words``, when the caller has them already."""
+    if gloss_words(question, language) if words is None else words:
         return True
     if language == "ja":
         return japanese.glossary() is None or bool(_NAME_MARKS.search(question))
@@ -259,9 +262,13 @@ def asks_for_something(question: str, language: str) -> bool:
     return not words or any(w not in SMALL_WORDS and w not in turkish_glosses.NO_TOPIC for w in words)
 
 
-def gloss_words(question: str) -> tuple[frozenset[str], ...]:
-    """Each content word of a Japanese or Turkish question as its English glosses' stems; () for others."""
-    return japanese.gloss_words(question) or (turkish_glosses.gloss_words(question) if language_of(question) == "tr" else ())
+def gloss_words(question: str, language: str | None = None) -> tuple[frozenset[str], ...]:
+    """Each content word of a Japanese or Turkish question as its English glosses' stems; () for others.
+
+    ``language``: the question's ``language_of``, when the caller has it already."""
+    if japanese_words := japanese.gloss_words(question):
+        return japanese_words
+    return turkish_glosses.gloss_words(question) if (language or language_of(question)) == "tr" else ()
 
 
 def _glosses(words: tuple[frozenset[str], ...], corpus: Corpus, rows: np.ndarray) -> tuple[np.ndarray, float]:
@@ -354,12 +361,14 @@ def rank_crosslingual(
     weights = weights or CrossWeights.shipped()
     calibration = calibration or shipped_calibration()
     kind = crosslingual_kind(question)
-    found = candidates(corpus, question, q_vec, scope, kind, references)
+    language = language_of(question)
+    words = gloss_words(question, language)  # once: the ranking and the small-words check both read them
+    found = candidates(corpus, question, q_vec, scope, kind, references, words)
     fused = fused_scores(found, weights)
     match, topic, order = evidence(found, fused, kind)
     confidence = calibration.match.probability(match.vector())
     on_topic = calibration.topic.probability(topic.vector())
     verdict = calibration.verdict(confidence, on_topic)
-    if not asks_for_something(question, language_of(question)):
+    if not asks_for_something(question, language, words):
         verdict = NOT_FOUND
     return Ranking(found.rows[order], fused[order].astype(np.float32), confidence, kind, None, on_topic, None, verdict)

@@ -219,7 +219,7 @@ def with_bm25(corpus: Corpus, k1: float, b: float) -> Corpus:
         corpus.documents, corpus.sentences, corpus.sentence_vectors, corpus.params,
         dense=corpus.dense, tokens=corpus.tokens, multilingual=corpus.multilingual,
         bm25_sentences=build_bm25([s.text for s in corpus.sentences], k1, b),
-        bm25_chunks=build_bm25(lexical_windows(corpus.documents, corpus.sentences, corpus.params), k1, b),
+        bm25_chunks=build_bm25(lexical_windows(corpus.documents, corpus.sentences, corpus.params, corpus.headings), k1, b),
     )
 
 

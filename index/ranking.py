@@ -255,7 +255,7 @@ def match_evidence(
     matched = picked.signals.get("token_match")
     return Evidence(
         dense_sentence=float(picked.signals["dense_sentence"][best]),
-        coverage=soft_coverage(corpus.bm25_chunks, words, lexical_window(corpus.documents, corpus.sentences, corpus.params, row)),
+        coverage=soft_coverage(corpus.bm25_chunks, words, lexical_window(corpus.documents, corpus.sentences, corpus.params, corpus.headings, row)),
         unknown=vocabulary.unknown_share(words),
         # Only dates and numbers are told apart reliably; a "where" question answered
         # "on Twitter" has no place name in it, and is still answered.
