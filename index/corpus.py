@@ -37,8 +37,9 @@ class IndexParams:
     # nothing (SQuAD P@1 0.824 with, 0.827 without) and cost half of every build.
     # 7: hard-wrapped lines of prose are joined before sentences are cut, lines with no
     # letter or digit are no sentences, and a heading is in the BM25 window of the
-    # sentence under it (index/sentences.py).
-    version: int = 7  # bump when the chunking, tokenizing or stored format changes meaning
+    # sentence under it (index/sentences.py). 8: a sentence of one word ("No.") is joined
+    # to the next on its line, or the one before (index/sentences.py).
+    version: int = 8  # bump when the chunking, tokenizing or stored format changes meaning
 
     def to_dict(self) -> dict:
         return {
@@ -115,6 +116,11 @@ class Corpus:
         # right after it as a word of the sentence before in the same paragraph does.
         under_heading = follows.copy()
         under_heading[1:] &= self.headings[:-1]
+        # A table's row is read with the table's header row, not the row above it: "the
+        # prize for chess" is "Prize" in the header and "Chess" in its row.
+        for row, header in _table_rows(self.sentences, self.headings):
+            self.before[row] = header
+            under_heading[row] = True
         self.before_discount = np.where(same_paragraph | under_heading, before_discount(),
                                         paragraph_before_discount()).astype(np.float32)
         if self.tokens is not None and len(self.tokens) != n:
@@ -216,6 +222,17 @@ def flat_vectors(index: faiss.Index) -> np.ndarray:
 def words_of(texts: Sequence[str]) -> frozenset[str]:
     """The folded words of the texts: what ``Vocabulary`` knows."""
     return frozenset(word for text in texts for word in words_in(text))
+
+
+def _table_rows(sentences: Sequence[Sentence], headings: np.ndarray) -> list[tuple[int, int]]:
+    """(row, its header) for each sentence after a table's header row in its paragraph."""
+    out, header = [], -1
+    for i, s in enumerate(sentences):
+        if header >= 0 and _same_paragraph(sentences[header], s) and s.text.startswith("|"):
+            out.append((i, header))
+        else:
+            header = i if headings[i] and "|" in s.text else -1
+    return out
 
 
 def lexical_windows(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams,

@@ -79,11 +79,11 @@ def _sentence_end(text: str, start: int, end: int) -> int:
     return last
 
 
-# A line that ends a sentence, or is a heading, a rule or a list item's line, keeps its
+# A line that ends a sentence, or is a heading, a rule, a list item's line or a table row, keeps its
 # line break; one that does not is wrapped prose.
 _ENDS_SENTENCE = re.compile(r"[.!?:;][\"”’)\]]*$")
-_LINE_UNIT = re.compile(r"#|\||[^\w\s]+$")  # "# Title", a table row, or a line of "====" under or over a title
-_STARTS_ITEM = re.compile(r"(?:[-*•+>|]|#+|\d+[.)]|[A-Za-z][.)])(?:\s|$)|[^\w\s]+$")
+_LINE_UNIT = re.compile(r"#|[^\w\s]+$")  # "# Title", or a line of "====" under or over a title
+_STARTS_ITEM = re.compile(r"(?:[-*•+>]|#+|\d+[.)]|[A-Za-z][.)])(?:\s|$)|[^\w\s]+$")
 
 
 def _unwrapped(paragraph: str) -> str:
@@ -93,8 +93,9 @@ def _unwrapped(paragraph: str) -> str:
     README, reStructuredText, an e-mail) was cut into quotes of one line each: "If you
     want each run to start afresh,". One character for one, so every offset holds, and
     the quote keeps the document's own line break. A break stays when the line before
-    ends a sentence or is a heading or a table row, or the line after starts a list item, a table row,
-    a quotation, a heading or a rule: there the line is the unit, as it was before."""
+    ends a sentence or is a heading, or the line after starts a list item, a quotation, a
+    heading or a rule, or either holds a "|" (a table's row, with or without the outer
+    pipes): there the line is the unit, as it was before."""
     if "\n" not in paragraph:
         return paragraph
     chars = list(paragraph)
@@ -103,7 +104,8 @@ def _unwrapped(paragraph: str) -> str:
     for line, following in zip(lines, lines[1:]):
         at += len(line)
         before, after = line.strip(), following.strip()
-        if before and after and not (_ENDS_SENTENCE.search(before) or _LINE_UNIT.match(before) or _STARTS_ITEM.match(after)):
+        if before and after and "|" not in before + after and not (
+                _ENDS_SENTENCE.search(before) or _LINE_UNIT.match(before) or _STARTS_ITEM.match(after)):
             chars[at] = " "
         at += 1
     return "".join(chars)
@@ -149,6 +151,7 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 _WORD_CHARACTER = re.compile(r"\w")
+_WORD = re.compile(r"[^\W_]+")
 
 
 def split_document(doc: Document, doc_index: int) -> list[Sentence]:
@@ -159,21 +162,50 @@ def split_document(doc: Document, doc_index: int) -> list[Sentence]:
     closest passages."""
     sentences = []
     for number, (p_start, p_end) in enumerate(paragraphs(doc.text, doc.body_start), start=1):
-        for start, end in _locate(doc.text, p_start, p_end):
+        for start, end in _with_one_words_joined(doc.text, _locate(doc.text, p_start, p_end)):
             if _WORD_CHARACTER.search(doc.text, start, end):
                 sentences.append(Sentence(doc_index, number, start, end, doc.text[start:end]))
     return sentences
+
+
+def _with_one_words_joined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` with each sentence of one word joined to the next on its line, or else to
+    the one before it on its line.
+
+    In an FAQ "No. Advertising other servers is not allowed." answers "can I advertise",
+    and "No." alone, which pysbd makes a sentence, quotes nothing. A line of its own
+    (a heading, a list item, a table row) stays whole."""
+    out: list[tuple[int, int]] = []
+    pending: int | None = None  # where a one-word sentence waiting for the next one starts
+    for i, (start, end) in enumerate(spans):
+        if pending is not None:
+            start, pending = pending, None
+        one_word = len(_WORD.findall(text, spans[i][0], end)) <= 1
+        if one_word and i + 1 < len(spans) and "\n" not in text[end:spans[i + 1][0]]:
+            pending = start
+        elif one_word and out and "\n" not in text[out[-1][1]:start]:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 _ATX_HEADING = re.compile(r"#{1,6}(?:\s|$)")  # "## How do I get the member role?"
 _UNDERLINE = re.compile(r"[ \t]*\n[ \t]*([=\-~^*+#`'\"._:])\1{2,}[ \t]*(?:\n|$)")  # "Title" then "====="
 
 
+# A Markdown table's delimiter row, under its header row: "|------|:---:|", "--- | ---".
+_TABLE_DELIMITER = re.compile(r"[ \t]*\n[ \t]*(?=[^\n]*\|)(?=[^\n]*-)[|:\- \t]+(?:\n|$)")
+
+
 def is_heading(text: str, sentence: Sentence) -> bool:
-    """Whether the sentence is a heading: a Markdown "#" line, or a line underlined by a
-    rule (reStructuredText's and Markdown's "Title" over "=====" or "-----").
+    """Whether the sentence is a heading: a Markdown "#" line, a line underlined by a
+    rule (reStructuredText's and Markdown's "Title" over "=====" or "-----"), or a
+    Markdown table's header row ("| Game | Day | Prize |" over "|---|---|---|").
 
     A heading names what the sentences under it are about; quoted as an answer it only
-    repeats the question ("## How do I get the member role?" in an FAQ)."""
-    return bool(_ATX_HEADING.match(sentence.text) or _UNDERLINE.match(text, sentence.end))
+    repeats the question ("## How do I get the member role?" in an FAQ), and a table's
+    header row answers nothing ("what is the prize for chess" is in the row for chess)."""
+    return bool(_ATX_HEADING.match(sentence.text) or _UNDERLINE.match(text, sentence.end)
+                or ("|" in sentence.text and _TABLE_DELIMITER.match(text, sentence.end)))
 

@@ -235,3 +235,22 @@ def test_an_faq_heading_is_never_the_quote_but_names_what_follows(tmp_path, embe
     assert mods.quote == "The moderators are Aiko, Deniz and Sam."  # its heading is a paragraph of its own
     quoted = [mods.quote] + [p.quote for p in mods.alternatives]
     assert not any(q.startswith("#") or q == "Events" for q in quoted)
+
+
+def test_an_faq_answers_with_its_yes_or_no_and_a_table_row_with_its_header(tmp_path, embedder):
+    # "No." was a sentence of its own, and quoted alone; a table's header row
+    # ("| Game | Day | Prize |") was quoted for "the prize for chess", and its words
+    # counted for the first row only, so the Valorant row won over the Chess row.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "faq.md").write_text(
+        "# Server FAQ\n\n## Can I advertise my own server?\n\nNo. Advertising other servers is not allowed, "
+        "even in DMs, and leads to a ban.\n\n## Tournaments\n\n| Game | Day | Prize |\n|------|-----|-------|\n"
+        "| Valorant | Saturday | 50 USD |\n| Chess | Sunday | Nitro |\n", encoding="utf-8")
+    engine = Engine.open(seeds, tmp_path / "index", embedder)
+    advertise = engine.ask("can i advertise")
+    assert advertise.quote == "No. Advertising other servers is not allowed, even in DMs, and leads to a ban."
+    chess = engine.ask("what is the prize for chess", k=5)
+    assert chess.quote == "| Chess | Sunday | Nitro |"
+    assert "| Game | Day | Prize |" not in [p.quote for p in chess.alternatives]
+    assert engine.ask("which day is valorant").quote == "| Valorant | Saturday | 50 USD |"

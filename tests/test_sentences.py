@@ -54,8 +54,20 @@ def test_paragraph_numbers_and_offsets_survive_odd_spacing():
 
 
 def test_repeated_sentences_get_their_own_offsets():
-    sentences = split_document(_doc("Yes. No. Yes. Yes."), 0)
-    assert [s.start for s in sentences] == [0, 5, 9, 14]
+    sentences = split_document(_doc("It rained. It snowed. It rained. It rained."), 0)
+    assert [s.start for s in sentences] == [0, 11, 22, 33]
+
+
+def test_a_sentence_of_one_word_is_joined_to_the_next_on_its_line_or_else_the_one_before():
+    # "No." alone answers nothing; "No. Advertising … is not allowed." does.
+    text = ("Can I advertise? No. Advertising is not allowed. Never.\n"
+            "No.\n"
+            "Yes. No. Yes.\n"
+            "Is it free? Yes.")
+    assert _split(text) == ["Can I advertise?", "No. Advertising is not allowed. Never.", "No.", "Yes. No. Yes.",
+                            "Is it free? Yes."]
+    doc = _doc(text)
+    assert all(doc.text[s.start:s.end] == s.text for s in split_document(doc, 0))
 
 
 def test_a_sentence_without_breaks_is_cut_to_a_quotable_length():
@@ -106,3 +118,13 @@ def test_headings_are_told_by_their_hash_or_their_underline() -> None:
     flags = {s.text: is_heading(text, s) for s in split_document(doc, 0)}
     assert flags == {"## How do I join?": True, "Read the rules first.": False, "Title": True,
                      "Body text.": False, "Not a title": False, "# Top": True}
+
+
+def test_a_tables_header_row_is_a_heading_and_its_rows_are_not() -> None:
+    from index.sentences import is_heading
+
+    text = ("| Game | Day |\n|:-----|----:|\n| Chess | Sunday |\n\nName | Role\n--- | ---\nAiko | mod\n\n"
+            "| a | b |\n| c | d |")
+    flags = {s.text: is_heading(text, s) for s in split_document(_doc(text), 0)}
+    assert flags == {"| Game | Day |": True, "| Chess | Sunday |": False, "Name | Role": True, "Aiko | mod": False,
+                     "| a | b |": False, "| c | d |": False}  # a table without a delimiter row has no header
