@@ -38,8 +38,9 @@ class IndexParams:
     # 7: hard-wrapped lines of prose are joined before sentences are cut, lines with no
     # letter or digit are no sentences, and a heading is in the BM25 window of the
     # sentence under it (index/sentences.py). 8: a sentence of one word ("No.") is joined
-    # to the next on its line, or the one before (index/sentences.py).
-    version: int = 8  # bump when the chunking, tokenizing or stored format changes meaning
+    # to the next on its line, or the one before (index/sentences.py). 9: a question
+    # alone on its line (an FAQ's) is a heading, in the BM25 window of the sentence under it.
+    version: int = 9  # bump when the chunking, tokenizing or stored format changes meaning
 
     def to_dict(self) -> dict:
         return {

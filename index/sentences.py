@@ -81,7 +81,7 @@ def _sentence_end(text: str, start: int, end: int) -> int:
 
 # A line that ends a sentence, or is a heading, a rule, a list item's line or a table row, keeps its
 # line break; one that does not is wrapped prose.
-_ENDS_SENTENCE = re.compile(r"[.!?:;][\"”’)\]]*$")
+_ENDS_SENTENCE = re.compile(r"[.!?:;][\"”’)\]*_`]*$")  # closing quotes, brackets or markup after: "**Can I?**"
 _LINE_UNIT = re.compile(r"#|[^\w\s]+$")  # "# Title", or a line of "====" under or over a title
 _STARTS_ITEM = re.compile(r"(?:[-*•+>]|#+|\d+[.)]|[A-Za-z][.)])(?:\s|$)|[^\w\s]+$")
 
@@ -198,14 +198,29 @@ _UNDERLINE = re.compile(r"[ \t]*\n[ \t]*([=\-~^*+#`'\"._:])\1{2,}[ \t]*(?:\n|$)"
 _TABLE_DELIMITER = re.compile(r"[ \t]*\n[ \t]*(?=[^\n]*\|)(?=[^\n]*-)[|:\- \t]+(?:\n|$)")
 
 
+_QUESTION_END = re.compile(r"\?[\"”’)*_]*$")  # "…a ban?", "**…a ban?**"
+
+
 def is_heading(text: str, sentence: Sentence) -> bool:
     """Whether the sentence is a heading: a Markdown "#" line, a line underlined by a
-    rule (reStructuredText's and Markdown's "Title" over "=====" or "-----"), or a
-    Markdown table's header row ("| Game | Day | Prize |" over "|---|---|---|").
+    rule (reStructuredText's and Markdown's "Title" over "=====" or "-----"), a
+    Markdown table's header row ("| Game | Day | Prize |" over "|---|---|---|"), or a
+    question alone on its line ("Q: How do I appeal a ban?").
 
     A heading names what the sentences under it are about; quoted as an answer it only
-    repeats the question ("## How do I get the member role?" in an FAQ), and a table's
-    header row answers nothing ("what is the prize for chess" is in the row for chess)."""
+    repeats the question ("## How do I get the member role?" in an FAQ, and an FAQ's
+    question line however it is marked), and a table's header row answers nothing
+    ("what is the prize for chess" is in the row for chess). A question inside a
+    paragraph stays a sentence: "consider the following instance …: is there a route of
+    at most 2000 kilometres …?" answers SQuAD questions."""
     return bool(_ATX_HEADING.match(sentence.text) or _UNDERLINE.match(text, sentence.end)
-                or ("|" in sentence.text and _TABLE_DELIMITER.match(text, sentence.end)))
+                or ("|" in sentence.text and _TABLE_DELIMITER.match(text, sentence.end))
+                or (_QUESTION_END.search(sentence.text) and _alone_on_its_lines(text, sentence)))
+
+
+def _alone_on_its_lines(text: str, sentence: Sentence) -> bool:
+    """Whether nothing but white space shares the sentence's first and last lines."""
+    line_start = text.rfind("\n", 0, sentence.start) + 1
+    line_end = text.find("\n", sentence.end)
+    return not text[line_start:sentence.start].strip() and not text[sentence.end:len(text) if line_end < 0 else line_end].strip()
 

@@ -237,8 +237,9 @@ def test_an_faq_heading_is_never_the_quote_but_names_what_follows(tmp_path, embe
     assert not any(q.startswith("#") or q == "Events" for q in quoted)
 
 
-def test_an_faq_answers_with_its_yes_or_no_and_a_table_row_with_its_header(tmp_path, embedder):
-    # "No." was a sentence of its own, and quoted alone; a table's header row
+def test_an_faq_answers_with_its_yes_or_no_its_table_rows_and_its_answer_lines(tmp_path, embedder):
+    # "No." was a sentence of its own, and quoted alone; "Q: How do I appeal a ban?" was
+    # quoted for "how do i appeal a ban", as a heading had been; a table's header row
     # ("| Game | Day | Prize |") was quoted for "the prize for chess", and its words
     # counted for the first row only, so the Valorant row won over the Chess row.
     seeds = tmp_path / "seeds"
@@ -246,7 +247,8 @@ def test_an_faq_answers_with_its_yes_or_no_and_a_table_row_with_its_header(tmp_p
     (seeds / "faq.md").write_text(
         "# Server FAQ\n\n## Can I advertise my own server?\n\nNo. Advertising other servers is not allowed, "
         "even in DMs, and leads to a ban.\n\n## Tournaments\n\n| Game | Day | Prize |\n|------|-----|-------|\n"
-        "| Valorant | Saturday | 50 USD |\n| Chess | Sunday | Nitro |\n", encoding="utf-8")
+        "| Valorant | Saturday | 50 USD |\n| Chess | Sunday | Nitro |\n\n"
+        "Q: How do I appeal a ban?\nA: Email appeals@example.com with your Discord ID.\n", encoding="utf-8")
     engine = Engine.open(seeds, tmp_path / "index", embedder)
     advertise = engine.ask("can i advertise")
     assert advertise.quote == "No. Advertising other servers is not allowed, even in DMs, and leads to a ban."
@@ -254,3 +256,5 @@ def test_an_faq_answers_with_its_yes_or_no_and_a_table_row_with_its_header(tmp_p
     assert chess.quote == "| Chess | Sunday | Nitro |"
     assert "| Game | Day | Prize |" not in [p.quote for p in chess.alternatives]
     assert engine.ask("which day is valorant").quote == "| Valorant | Saturday | 50 USD |"
+    # An FAQ's question line, "Q: …?", is its heading: the answer under it is quoted.
+    assert engine.ask("how do i appeal a ban").quote == "A: Email appeals@example.com with your Discord ID."

@@ -128,3 +128,14 @@ def test_a_tables_header_row_is_a_heading_and_its_rows_are_not() -> None:
     flags = {s.text: is_heading(text, s) for s in split_document(_doc(text), 0)}
     assert flags == {"| Game | Day |": True, "| Chess | Sunday |": False, "Name | Role": True, "Aiko | mod": False,
                      "| a | b |": False, "| c | d |": False}  # a table without a delimiter row has no header
+
+
+def test_a_question_alone_on_its_line_is_a_heading_and_one_in_a_paragraph_is_not() -> None:
+    from index.sentences import is_heading
+
+    text = ("Q: How do I appeal a ban?\nA: Email the admins.\n\n**Can I DM the admins?**\nOnly for private matters.\n\n"
+            "Is it free? Yes, always.\n\nIt is hard. Consider this: is there a route of at most 2000 km?")
+    flags = {s.text: is_heading(text, s) for s in split_document(_doc(text), 0)}
+    assert flags == {"Q: How do I appeal a ban?": True, "A: Email the admins.": False, "**Can I DM the admins?**": True,
+                     "Only for private matters.": False, "Is it free?": False, "Yes, always.": False,
+                     "It is hard.": False, "Consider this: is there a route of at most 2000 km?": False}
