@@ -7,6 +7,7 @@ the reference, so a question in flight always sees one whole index.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -124,6 +125,11 @@ class Corpus:
             under_heading[row] = True
         self.before_discount = np.where(same_paragraph | under_heading, before_discount(),
                                         paragraph_before_discount()).astype(np.float32)
+        # So is a list's item with what leads into the list, not the item above it: under
+        # "## Patch notes 2.1", "Fixed: …" is what was fixed in 2.1, three items down.
+        for item, first in _list_items(self.documents, self.sentences):
+            self.before[item] = self.before[first]
+            self.before_discount[item] = self.before_discount[first]
         if self.tokens is not None and len(self.tokens) != n:
             raise ValueError("token vectors do not match the sentences")
         if self.rarity is None:
@@ -234,6 +240,31 @@ def _table_rows(sentences: Sequence[Sentence], headings: np.ndarray) -> list[tup
         else:
             header = i if headings[i] and "|" in s.text else -1
     return out
+
+
+_LIST_ITEM = re.compile(r"(?:[-*•+]|\d+[.)])\s")  # "- item", "* item", "1. item", "2) item"
+
+
+def _list_items(documents: Sequence[Document], sentences: Sequence[Sentence]) -> list[tuple[int, int]]:
+    """(item, the list's first item) for each later item of a list: a sentence starting a
+    line with a list marker. An item's own later sentences keep the list open; any other
+    sentence (a heading, a paragraph of prose) ends it."""
+    out, first = [], -1
+    for i, s in enumerate(sentences):
+        if _LIST_ITEM.match(s.text) and _starts_line(documents, s):
+            if first >= 0 and sentences[first].doc == s.doc:
+                out.append((i, first))
+            else:
+                first = i
+        elif first >= 0 and (sentences[i - 1].doc != s.doc or sentences[i - 1].paragraph != s.paragraph
+                             or _starts_line(documents, s)):
+            first = -1
+    return out
+
+
+def _starts_line(documents: Sequence[Document], s: Sentence) -> bool:
+    text = documents[s.doc].text if s.doc < len(documents) else ""
+    return s.start == 0 or not text[text.rfind("\n", 0, s.start) + 1 : s.start].strip()
 
 
 def lexical_windows(documents: Sequence[Document], sentences: Sequence[Sentence], params: IndexParams,

@@ -258,3 +258,18 @@ def test_an_faq_answers_with_its_yes_or_no_its_table_rows_and_its_answer_lines(t
     assert engine.ask("which day is valorant").quote == "| Valorant | Saturday | 50 USD |"
     # An FAQ's question line, "Q: …?", is its heading: the answer under it is quoted.
     assert engine.ask("how do i appeal a ban").quote == "A: Email appeals@example.com with your Discord ID."
+
+
+def test_a_list_item_is_read_with_what_leads_into_the_list(tmp_path, embedder):
+    # Each item borrowed words from the item above it, a sibling that says nothing of it,
+    # so "what was fixed in 2.1" found nothing three items under "## Patch notes 2.1".
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "notes.md").write_text(
+        "# Server notes\n\n## Patch notes 2.1\n\n* Added the /signup command.\n"
+        "* Fixed: tournament brackets showed the wrong time zone.\n* Removed the old #lfg channel.\n\n"
+        "## Patch notes 2.0\n\n* Added tournaments.\n* Fixed: the bot replied twice to every question.\n", encoding="utf-8")
+    engine = Engine.open(seeds, tmp_path / "index", embedder)
+    fixed = engine.ask("what was fixed in 2.1")
+    assert fixed.verdict != "not_found"
+    assert fixed.quote == "* Fixed: tournament brackets showed the wrong time zone."
