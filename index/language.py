@@ -23,7 +23,9 @@ _FUNCTION_WORDS = {
     "tr": """ne neden niye nasıl nasil nerede nereye nereden neresi kim kimdir kimin kimi kaç kac hangi
         zaman mı mi mu mü midir mıdır mudur müdür ve ile için icin bir bu şu su da de ki olan oldu
         nedir neler nelerdir hangisi kaçıncı kacinci yüzde yuzde hakkında hakkinda ilişkiler iliskiler
-        yılında yilinda tarihinde""",
+        yılında yilinda tarihinde
+        miyim mıyım muyum müyüm misin mısın musun müsün miyiz mıyız muyuz müyüz misiniz mısınız musunuz
+        müsünüz miydi mıydı muydu müydü""",
     "de": "wer wie was wann wo warum welche welcher welches der die das und ist sind hat haben mit für von den dem",
     "es": "qué que cuándo cuando dónde donde quién quien cómo como cuál cual por para el los las del una es son fue",
     "fr": "quand où qui quoi pourquoi comment quel quelle quels est sont les des une avec pour dans le la du",

@@ -17,6 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
         ("Hayashi kimdir?", "tr"),  # a Latin name and one Turkish question word
         ("iliskiler ne zaman basladi", "tr"),  # Turkish typed without its letters
         ("Türkiye ve Japonya ilişkileri ne zaman başladı?", "tr"),
+        ("Reklam yapabilir miyim?", "tr"),  # a yes/no question: its particle with a personal ending
+        ("Sunucumun reklamını yapabilir miyim?", "tr"),  # was "other": a Turkish letter, no word it knew
+        ("Yardim edebilir misin", "tr"),
         ("関係はいつ始まりましたか？", "ja"),
         ("ハヤシって誰？", "ja"),
         ("Decision Timeって普通何時？", "ja"),  # Latin words inside a Japanese question
