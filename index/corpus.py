@@ -235,7 +235,7 @@ def _table_rows(sentences: Sequence[Sentence], headings: np.ndarray) -> list[tup
     """(row, its header) for each sentence after a table's header row in its paragraph."""
     out, header = [], -1
     for i, s in enumerate(sentences):
-        if header >= 0 and _same_paragraph(sentences[header], s) and s.text.startswith("|"):
+        if header >= 0 and _same_paragraph(sentences[header], s) and "|" in s.text:
             out.append((i, header))
         else:
             header = i if headings[i] and "|" in s.text else -1

@@ -198,7 +198,7 @@ _UNDERLINE = re.compile(r"[ \t]*\n[ \t]*([=\-~^*+#`'\"._:])\1{2,}[ \t]*(?:\n|$)"
 _TABLE_DELIMITER = re.compile(r"[ \t]*\n[ \t]*(?=[^\n]*\|)(?=[^\n]*-)[|:\- \t]+(?:\n|$)")
 
 
-_QUESTION_END = re.compile(r"\?[\"”’)*_]*$")  # "…a ban?", "**…a ban?**"
+_QUESTION_END = re.compile(r"\?[\"”’)\]*_`]*$")  # "…a ban?", "**…a ban?**"
 
 
 def is_heading(text: str, sentence: Sentence) -> bool:

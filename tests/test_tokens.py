@@ -228,7 +228,7 @@ def test_chained_codes_read_and_save_as_their_parts_joined(tmp_path):
 def test_a_lists_items_and_a_tables_rows_look_back_at_what_leads_into_them_not_at_each_other() -> None:
     text = ("## Patch notes 2.1\n\n* Added the /signup command.\n* Fixed: brackets showed the wrong time. They were UTC.\n"
             "* Removed #lfg.\n\nPlain prose.\n- Lone item after prose.\n- Second item.\n\n"
-            "| Game | Prize |\n|---|---|\n| Chess | Nitro |\n| Go | Cake |")
+            "| Game | Prize |\n|---|---|\n| Chess | Nitro |\n| Go | Cake |\n\nName | Role\n--- | ---\nAiko | mod\nSam | admin")
     corpus, _ = embed_documents([Document("a.md", "A", None, text, 0, "x")], HashingEmbedder(), IndexParams(), {})
     texts = [s.text for s in corpus.sentences]
     before = {texts[i]: (texts[b] if b >= 0 else None) for i, b in enumerate(corpus.before.tolist())}
@@ -238,5 +238,6 @@ def test_a_lists_items_and_a_tables_rows_look_back_at_what_leads_into_them_not_a
     assert before["* Removed #lfg."] == "## Patch notes 2.1"
     assert before["- Second item."] == "Plain prose."  # the prose line that leads into this list
     assert before["| Go | Cake |"] == "| Game | Prize |"
+    assert before["Sam | admin"] == "Name | Role"  # a table without its outer pipes
     discount = dict(zip(texts, corpus.before_discount.tolist()))
     assert discount["* Removed #lfg."] == pytest.approx(discount["* Added the /signup command."]) == pytest.approx(before_discount())
