@@ -293,11 +293,17 @@ def _glosses(words: tuple[frozenset[str], ...], corpus: Corpus, rows: np.ndarray
 
 
 def _long_enough(corpus: Corpus) -> np.ndarray:
-    """(sentences,) bool: has at least ``MIN_WORDS`` words; computed once per corpus."""
+    """(sentences,) bool: has at least ``MIN_WORDS`` words, a table's row counting its
+    header's ("| Chess | Sunday | Nitro |" under "| Game | Day | Prize |": the row is read
+    with it, ``Corpus.before``); computed once per corpus."""
     mask = corpus.derived.get("long_enough")
     if mask is None:
-        mask = corpus.derived["long_enough"] = np.fromiter(
-            (len(_WORDS.findall(s.text)) >= MIN_WORDS for s in corpus.sentences), bool, len(corpus.sentences))
+        words = np.fromiter((len(_WORDS.findall(s.text)) for s in corpus.sentences), np.int64, len(corpus.sentences))
+        header = corpus.before
+        in_table = np.array(["|" in s.text for s in corpus.sentences], bool) & (header >= 0)
+        in_table[in_table] &= corpus.headings[header[in_table]]
+        words[in_table] += words[header[in_table]]
+        mask = corpus.derived["long_enough"] = words >= MIN_WORDS
     return mask
 
 

@@ -68,3 +68,19 @@ def test_a_rare_words_gloss_counts_for_more_than_a_common_ones():
     assert shares[0] > shares[1] == shares[2] > 0
     assert known == 1.0  # both words are held somewhere: the scope-wide share is not weighted
     assert np.isclose(_glosses((stems("relations"),), corpus, np.arange(3))[0], [1.0, 0.0, 0.0]).all()
+
+
+def test_a_short_table_row_is_a_candidate_when_its_header_makes_it_long_enough():
+    # Under four words a sentence is no candidate for a question in another language (e5
+    # puts short texts near every short question); a table's row is read with its header.
+    from index.building import embed_documents
+    from index.corpus import IndexParams
+    from index.crosslingual import _long_enough
+    from index.documents import Document
+    from index.embedder import HashingEmbedder
+
+    text = "| Game | Day | Prize |\n|---|---|---|\n| Chess | Sunday | Nitro |\n\nANKARA (Turkey)\n\nShort line here."
+    corpus, _ = embed_documents([Document("a.md", "A", None, text, 0, "x")], HashingEmbedder(), IndexParams(), {})
+    long_enough = dict(zip((s.text for s in corpus.sentences), _long_enough(corpus).tolist()))
+    assert long_enough == {"| Game | Day | Prize |": False, "| Chess | Sunday | Nitro |": True,
+                           "ANKARA (Turkey)": False, "Short line here.": False}
