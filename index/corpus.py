@@ -118,18 +118,15 @@ class Corpus:
         # right after it as a word of the sentence before in the same paragraph does.
         under_heading = follows.copy()
         under_heading[1:] &= self.headings[:-1]
-        # A table's row is read with the table's header row, not the row above it: "the
-        # prize for chess" is "Prize" in the header and "Chess" in its row.
-        for row, header in _table_rows(self.sentences, self.headings):
-            self.before[row] = header
-            under_heading[row] = True
         self.before_discount = np.where(same_paragraph | under_heading, before_discount(),
                                         paragraph_before_discount()).astype(np.float32)
-        # So is a list's item with what leads into the list, not the item above it: under
+        # A table's row is read with the table's header row, and a list's item with what
+        # leads into the list, as their first one is, not with the row or item above it:
+        # "the prize for chess" is "Prize" in the header and "Chess" in its row; under
         # "## Patch notes 2.1", "Fixed: …" is what was fixed in 2.1, three items down.
-        for item, first in _list_items(self.documents, self.sentences):
-            self.before[item] = self.before[first]
-            self.before_discount[item] = self.before_discount[first]
+        for later, first in _table_rows(self.sentences, self.headings) + _list_items(self.documents, self.sentences):
+            self.before[later] = self.before[first]
+            self.before_discount[later] = self.before_discount[first]
         if self.tokens is not None and len(self.tokens) != n:
             raise ValueError("token vectors do not match the sentences")
         if self.rarity is None:
@@ -232,13 +229,17 @@ def words_of(texts: Sequence[str]) -> frozenset[str]:
 
 
 def _table_rows(sentences: Sequence[Sentence], headings: np.ndarray) -> list[tuple[int, int]]:
-    """(row, its header) for each sentence after a table's header row in its paragraph."""
-    out, header = [], -1
+    """(row, the table's first row) for each later row: a sentence holding "|" in the
+    paragraph of a table's header row (whose first row follows it, so reads it before)."""
+    out, header, first = [], -1, -1
     for i, s in enumerate(sentences):
         if header >= 0 and _same_paragraph(sentences[header], s) and "|" in s.text:
-            out.append((i, header))
+            if first >= 0:
+                out.append((i, first))
+            else:
+                first = i
         else:
-            header = i if headings[i] and "|" in s.text else -1
+            header, first = (i if headings[i] and "|" in s.text else -1), -1
     return out
 
 

@@ -219,16 +219,21 @@ def test_an_answers_verdict_follows_answered_and_never_contradicts_it():
         Answer("q", False, None, verdict="answer")
 
 
+def _engine_over(tmp_path, embedder, name: str, text: str) -> Engine:
+    """An engine over one document, ``name`` holding ``text``, in a seeds folder of its own."""
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / name).write_text(text, encoding="utf-8")
+    return Engine.open(seeds, tmp_path / "index", embedder)
+
+
 def test_an_faq_heading_is_never_the_quote_but_names_what_follows(tmp_path, embedder):
     # Quoted as an answer, the heading "## How do I get the member role?" only repeated
     # the question; its words now count for the sentence under it instead.
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "faq.md").write_text(
+    engine = _engine_over(tmp_path, embedder, "faq.md",
         "# Server FAQ\n\n## How do I get the member role?\nRead the rules in #rules, then react with a green tick.\n\n"
         "## Who are the moderators?\n\nThe moderators are Aiko, Deniz and Sam.\n\n"
-        "Events\n======\n\nGame nights are held every Friday at 20:00 UTC.\n", encoding="utf-8")
-    engine = Engine.open(seeds, tmp_path / "index", embedder)
+        "Events\n======\n\nGame nights are held every Friday at 20:00 UTC.\n")
     role = engine.ask("how do i get the member role")
     assert role.quote == "Read the rules in #rules, then react with a green tick."
     mods = engine.ask("who are the moderators?", k=5)
@@ -242,14 +247,11 @@ def test_an_faq_answers_with_its_yes_or_no_its_table_rows_and_its_answer_lines(t
     # quoted for "how do i appeal a ban", as a heading had been; a table's header row
     # ("| Game | Day | Prize |") was quoted for "the prize for chess", and its words
     # counted for the first row only, so the Valorant row won over the Chess row.
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "faq.md").write_text(
+    engine = _engine_over(tmp_path, embedder, "faq.md",
         "# Server FAQ\n\n## Can I advertise my own server?\n\nNo. Advertising other servers is not allowed, "
         "even in DMs, and leads to a ban.\n\n## Tournaments\n\n| Game | Day | Prize |\n|------|-----|-------|\n"
         "| Valorant | Saturday | 50 USD |\n| Chess | Sunday | Nitro |\n\n"
-        "Q: How do I appeal a ban?\nA: Email appeals@example.com with your Discord ID.\n", encoding="utf-8")
-    engine = Engine.open(seeds, tmp_path / "index", embedder)
+        "Q: How do I appeal a ban?\nA: Email appeals@example.com with your Discord ID.\n")
     advertise = engine.ask("can i advertise")
     assert advertise.quote == "No. Advertising other servers is not allowed, even in DMs, and leads to a ban."
     chess = engine.ask("what is the prize for chess", k=5)
@@ -263,13 +265,10 @@ def test_an_faq_answers_with_its_yes_or_no_its_table_rows_and_its_answer_lines(t
 def test_a_list_item_is_read_with_what_leads_into_the_list(tmp_path, embedder):
     # Each item borrowed words from the item above it, a sibling that says nothing of it,
     # so "what was fixed in 2.1" found nothing three items under "## Patch notes 2.1".
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "notes.md").write_text(
+    engine = _engine_over(tmp_path, embedder, "notes.md",
         "# Server notes\n\n## Patch notes 2.1\n\n* Added the /signup command.\n"
         "* Fixed: tournament brackets showed the wrong time zone.\n* Removed the old #lfg channel.\n\n"
-        "## Patch notes 2.0\n\n* Added tournaments.\n* Fixed: the bot replied twice to every question.\n", encoding="utf-8")
-    engine = Engine.open(seeds, tmp_path / "index", embedder)
+        "## Patch notes 2.0\n\n* Added tournaments.\n* Fixed: the bot replied twice to every question.\n")
     fixed = engine.ask("what was fixed in 2.1")
     assert fixed.verdict != "not_found"
     assert fixed.quote == "* Fixed: tournament brackets showed the wrong time zone."
