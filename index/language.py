@@ -40,6 +40,17 @@ SMALL_WORDS = frozenset().union(*_WORDS.values()) - _TOPIC_WORDS
 # Letters English never writes: one of them marks a Latin-script question as foreign.
 _FOREIGN_LETTERS = set("ğışçöüİĞŞÇÖÜäßñ¿¡éèêàâîôûœãõ")
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# A word, as its words are counted: a run of letters or digits, or one kana or
+# ideograph, since Japanese and Chinese write their words together ("宣伝は禁止です。"
+# is not one word).
+_COUNTED_WORD = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]|[^\W_\u3040-\u30ff\u3400-\u9fff]+")
+
+
+def word_count(text: str, start: int = 0, end: int | None = None) -> int:
+    """How many words text[start:end] holds (``_COUNTED_WORD``)."""
+    return len(_COUNTED_WORD.findall(text, start, len(text) if end is None else end))
+
+
 # A link's parts are no language's words: "com" is Portuguese for "with", "de" German's
 # and Spanish's top-level domain. Left out before the small words are counted.
 _LINK = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)\S*|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/\S*", re.IGNORECASE)

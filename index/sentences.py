@@ -8,6 +8,7 @@ from functools import lru_cache
 import pysbd
 
 from .documents import Document
+from .language import word_count
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n+")
 # pysbd's time grows faster than the input (measured: 27 s per 5 MB in 1,000-character
@@ -135,7 +136,41 @@ def _locate(text: str, start: int, end: int) -> list[tuple[int, int]]:
                 found = local.find(sentence, cursor, piece_end)
             spans.append((start + found, start + found + len(sentence)))
             cursor = found + len(sentence)
+    spans = _closers_kept(text, [cut for span in spans for cut in _at_full_width_ends(text, *span)])
     return [piece for s, e in spans for piece in _split_long(text, s, e)]
+
+
+# Japanese and Chinese end a sentence with a full-width "。", "！" or "？" (a closing
+# quote or bracket after it stays with it) and start the next without a space, which
+# pysbd's English rules never cut: a Japanese rules page came out as one "sentence" per
+# paragraph, three rules quoted for one.
+_CLOSERS = "」』）】〉》”’\")"
+_FULL_WIDTH_END = re.compile(f"[。！？]+[{re.escape(_CLOSERS)}]*")
+
+
+def _closers_kept(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` with a closing quote or bracket that starts one (pysbd cuts "。」" after
+    its "。" at times) given back to the sentence it closes."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and out[-1][1] == start and text[start - 1] in "。！？":
+            while start < end and text[start] in _CLOSERS:
+                start += 1
+            out[-1] = (out[-1][0], start)
+            if not (span := _trim(text, start, end)):
+                continue
+            start, end = span
+        out.append((start, end))
+    return out
+
+
+def _at_full_width_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    for match in _FULL_WIDTH_END.finditer(text, start, end):
+        if match.end() < end and (span := _trim(text, start, match.end())):
+            spans.append(span)
+            start = match.end()
+    return spans + [span] if (span := _trim(text, start, end)) else spans
 
 
 def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -151,7 +186,6 @@ def _split_long(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 _WORD_CHARACTER = re.compile(r"\w")
-_WORD = re.compile(r"[^\W_]+")
 
 
 def split_document(doc: Document, doc_index: int) -> list[Sentence]:
@@ -180,7 +214,7 @@ def _with_one_words_joined(text: str, spans: list[tuple[int, int]]) -> list[tupl
     for i, (start, end) in enumerate(spans):
         if pending is not None:
             start, pending = pending, None
-        one_word = len(_WORD.findall(text, spans[i][0], end)) <= 1
+        one_word = word_count(text, spans[i][0], end) <= 1
         if one_word and i + 1 < len(spans) and "\n" not in text[end:spans[i + 1][0]]:
             pending = start
         elif one_word and out and "\n" not in text[out[-1][1]:start]:

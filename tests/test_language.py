@@ -6,7 +6,7 @@ import pytest
 
 from index.answer_types import Kind
 from index.crosslingual import crosslingual_kind, name_words
-from index.language import ENGLISH, language_of
+from index.language import ENGLISH, language_of, word_count
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,3 +89,10 @@ def test_a_links_parts_are_no_languages_words():
         assert language_of(text) == "en", text
     assert language_of("Wann wurden die Beziehungen aufgenommen? https://example.com") == "de"
     assert language_of("Hayashi kimdir? www.example.com") == "tr"
+
+
+def test_word_count_counts_each_kana_and_ideograph_as_japanese_runs_its_words_together():
+    assert word_count("No.") == 1 and word_count("Is it free? Yes.") == 4
+    assert word_count("はい。") == 2 and word_count("宣伝は禁止です。") == 7
+    assert word_count("Expo 2025は大阪で") == 6
+    assert word_count("snake_case x", 0, 5) == 1

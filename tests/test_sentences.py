@@ -70,6 +70,16 @@ def test_a_sentence_of_one_word_is_joined_to_the_next_on_its_line_or_else_the_on
     assert all(doc.text[s.start:s.end] == s.text for s in split_document(doc, 0))
 
 
+def test_japanese_sentences_end_at_full_width_marks_with_their_closing_brackets():
+    # pysbd's English rules never cut "。" followed by the next sentence without a space.
+    text = ("サーバーへようこそ！以下のルールを守ってください。"
+            "宣伝は禁止です。「違反すると追放です。」質問は？はい。\nEnglish here. And there.")
+    assert _split(text) == ["サーバーへようこそ！", "以下のルールを守ってください。", "宣伝は禁止です。",
+                            "「違反すると追放です。」", "質問は？", "はい。", "English here.", "And there."]
+    doc = _doc(text)
+    assert all(doc.text[s.start:s.end] == s.text for s in split_document(doc, 0))
+
+
 def test_a_sentence_without_breaks_is_cut_to_a_quotable_length():
     text = "word " * 2_000
     sentences = split_document(_doc(text), 0)
