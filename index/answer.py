@@ -1,7 +1,10 @@
 """The engine's results: small frozen dataclasses the bot and the command line render."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import Iterable
+
+_VERDICT_RANK = {"answer": 2, "likely": 1, "not_found": 0}
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,32 @@ class Answer:
             "language": self.language,
             "crosslingual": self.crosslingual,
         }
+
+
+def merge(answers: Iterable[Answer], k: int) -> Answer:
+    """The best of several answers to one question (from several scopes, or from the
+    English and the multilingual reading), the others' passages as alternatives.
+
+    Best is by verdict (answer > likely > not_found), then score; on a tie the first
+    wins (a server's own documents come before the shared ones, the English reading
+    before the multilingual one).
+    """
+    answers = list(answers)
+    with_passage = [a for a in answers if a.passage is not None] or answers
+    best = max(with_passage, key=lambda a: (_VERDICT_RANK.get(a.verdict, 0), a.score))
+    if len(answers) == 1:
+        return best
+    others = [p for a in with_passage for p in ((a.passage,) if a is not best else ()) + a.alternatives if p]
+    others.sort(key=lambda p: -p.score)
+    seen = {best.quote}
+    alternatives = []
+    for p in others:
+        if len(alternatives) == k:
+            break
+        if p.quote not in seen:
+            seen.add(p.quote)
+            alternatives.append(p)
+    return replace(best, alternatives=tuple(alternatives))
 
 
 @dataclass(frozen=True)

@@ -47,11 +47,11 @@ from functools import lru_cache
 import numpy as np
 
 from . import japanese, turkish_glosses
-from .answer_types import Kind
+from .answer_types import Kind, question_kind
 from .candidates import nearest
 from .corpus import Corpus
 from .fitted import fitted
-from .language import SMALL_WORDS, language_of
+from .language import ENGLISH, SMALL_WORDS, language_of, word_count
 from .lexical import fold, stems
 from .ranking import NOT_FOUND, Calibration, Logistic, Ranking, _scale
 from .reference_questions import References, hubness
@@ -66,7 +66,7 @@ _SPREAD_TOP = 10  # how many of the best cosines "stands out" is measured agains
 # out of the candidates, and of the topic evidence, for questions in other languages.
 # English ranking's token matching has no such bias and keeps them.
 MIN_WORDS = 4
-_WORDS = re.compile(r"\w+")
+_LANGUAGE_SAMPLE = 50  # sentences per document read for its language
 
 # Question words per language and the kind of answer they ask for; checked in order,
 # so "hangi yıl" (which year) is a time before "hangi" alone could be anything.
@@ -97,7 +97,13 @@ def reading(question: str, language: str) -> str:
 
 
 def crosslingual_kind(question: str) -> Kind:
-    """The kind of answer a question in another language asks for; OTHER when unclear."""
+    """The kind of answer a question asks for, read from its own language's question
+    words; OTHER when unclear. An English one's (asked of documents in another
+    language) are read as the English ranking reads them, and when it has none the
+    other languages' are tried, as for a Turkish question typed without its letters,
+    which reads as English ("marco polo nereliydi")."""
+    if language_of(question) == ENGLISH and (english := question_kind(question)) is not Kind.OTHER:
+        return english
     for kind, pattern in _KIND_WORDS:
         if pattern.search(question):
             return kind
@@ -292,13 +298,35 @@ def _glosses(words: tuple[frozenset[str], ...], corpus: Corpus, rows: np.ndarray
     return (held @ rarity / rarity.sum()).astype(np.float32), float(held.any(axis=0).mean())
 
 
+def foreign_sentences(corpus: Corpus) -> np.ndarray:
+    """(sentences,) bool: in a document written in another language than English.
+
+    MiniLM reads English only, so an English question is ranked over these with e5, as
+    a question in another language is ranked over English ones ("when do tournaments
+    start?" over a Turkish server's rules). A document's language is its sentences'
+    (``language_of``), most of the first ``_LANGUAGE_SAMPLE`` deciding, so that a
+    name or a quoted phrase in another language leaves an English document English;
+    computed once per corpus.
+    """
+    mask = corpus.derived.get("foreign")
+    if mask is None:
+        votes: dict[int, list[bool]] = {}
+        for s in corpus.sentences:
+            sample = votes.setdefault(s.doc, [])
+            if len(sample) < _LANGUAGE_SAMPLE:
+                sample.append(language_of(s.text) != ENGLISH)
+        foreign = {doc for doc, sample in votes.items() if 2 * sum(sample) > len(sample)}
+        mask = corpus.derived["foreign"] = np.isin(corpus.doc_ids, list(foreign))
+    return mask
+
+
 def _long_enough(corpus: Corpus) -> np.ndarray:
     """(sentences,) bool: has at least ``MIN_WORDS`` words, a table's row counting its
     header's ("| Chess | Sunday | Nitro |" under "| Game | Day | Prize |": the row is read
     with it, ``Corpus.before``); computed once per corpus."""
     mask = corpus.derived.get("long_enough")
     if mask is None:
-        words = np.fromiter((len(_WORDS.findall(s.text)) for s in corpus.sentences), np.int64, len(corpus.sentences))
+        words = np.fromiter((word_count(s.text) for s in corpus.sentences), np.int64, len(corpus.sentences))
         header = corpus.before
         in_table = np.array(["|" in s.text for s in corpus.sentences], bool) & (header >= 0)
         in_table[in_table] &= corpus.headings[header[in_table]]

@@ -21,10 +21,10 @@ import re
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 from . import uploads
-from .answer import Answer, BuildReport, DocumentInfo, Passage
+from .answer import Answer, BuildReport, DocumentInfo, Passage, merge
 from .engine import Engine, clean_question
 from .errors import KizunaError, UnknownDocument
 from .uploads import Upload
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 SHARED = "shared"
 SERVERS = "servers"  # the folder, in the seeds and in the index folder, that holds server corpora
 _SCOPE = re.compile(r"[0-9A-Za-z_-]{1,64}")
-_VERDICT_RANK = {"answer": 2, "likely": 1, "not_found": 0}
 
 Item = tuple[str, "str | None", Sequence[str]]  # question, document or None, scopes to search
 
@@ -287,30 +286,6 @@ def _tagged(answer: Answer, scope: str) -> Answer:
 def _nothing(question: str) -> Answer:
     """No scope could answer (none has an index yet): not found, with nothing to show."""
     return Answer(question=clean_question(question), answered=False, passage=None, verdict="not_found")
-
-
-def merge(answers: Iterable[Answer], k: int) -> Answer:
-    """The best of several scopes' answers to one question, the others' passages as alternatives.
-
-    Best is by verdict (answer > likely > not_found), then score; on a tie the first
-    scope (a server's own documents come before the shared ones) wins.
-    """
-    answers = list(answers)
-    with_passage = [a for a in answers if a.passage is not None] or answers
-    best = max(with_passage, key=lambda a: (_VERDICT_RANK.get(a.verdict, 0), a.score))
-    if len(answers) == 1:
-        return best
-    others = [p for a in with_passage for p in ((a.passage,) if a is not best else ()) + a.alternatives if p]
-    others.sort(key=lambda p: -p.score)
-    seen = {best.quote}
-    alternatives = []
-    for p in others:
-        if len(alternatives) == k:
-            break
-        if p.quote not in seen:
-            seen.add(p.quote)
-            alternatives.append(p)
-    return replace(best, alternatives=tuple(alternatives))
 
 
 __all__ = ["Library", "NoSuchScope", "SHARED", "SERVERS", "merge"]

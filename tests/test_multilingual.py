@@ -351,3 +351,48 @@ def test_known_glosses_is_the_share_of_a_questions_dictionary_words_the_document
     assert elsewhere.known_glosses < about.known_glosses and elsewhere.known_glosses <= 0.5  # baseball, salary: not here
     # Recomputed from the per-sentence shares' words: some candidate holds each counted word.
     assert about.glosses.max() <= about.known_glosses
+
+
+TURKISH_RULES = """# Sunucu kuralları
+
+Sunucumuza hoş geldiniz! Lütfen aşağıdaki kurallara uyun.
+
+Herkese saygılı olun. Reklam yapmak yasaktır, özel mesajlarda da geçerlidir. Spam yapan üyeler 24 saat susturulur.
+
+Turnuvalar her cumartesi saat 20:00'de başlar. Kazanan kişiye bir aylık Nitro verilir.
+
+Sunucunun kurucusu Ahmet'tir. Bir cezaya itiraz etmek için modmail botuna yazın.
+"""
+
+
+def test_a_document_in_another_language_is_told_from_an_english_one_with_foreign_names(tmp_path):
+    from index.building import embed_documents
+    from index.corpus import IndexParams
+    from index.documents import Document
+
+    article = (SEEDS / "turkey-japan-foreign-ministers-2022-01-09.txt").read_text(encoding="utf-8")
+    documents = [Document("a.txt", "A", None, article, 0, "a"), Document("b.md", "B", None, TURKISH_RULES, 0, "b")]
+    corpus, _ = embed_documents(documents, HashingEmbedder(), IndexParams(), {})
+    foreign = crosslingual.foreign_sentences(corpus)
+    assert not foreign[corpus.doc_ids == 0].any()  # "Çavuşoğlu", "Turkiye" leave the article English
+    assert foreign[corpus.doc_ids == 1].all()
+
+
+def test_an_english_question_over_a_document_in_another_language_is_read_by_e5(embedder, e5, tmp_path):
+    # MiniLM reads English only: over Turkish rules it declined "who founded the server?".
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "kurallar.md").write_text(TURKISH_RULES, encoding="utf-8")
+    (seeds / "article.txt").write_text((SEEDS / "turkey-japan-foreign-ministers-2022-01-09.txt").read_text(encoding="utf-8"),
+                                       encoding="utf-8")
+    engine = Engine.open(seeds, tmp_path / "index", embedder, multilingual=e5)
+    founder = engine.ask("who founded the server?")
+    assert founder.verdict != "not_found" and founder.quote == "Sunucunun kurucusu Ahmet'tir."
+    assert founder.crosslingual and founder.language == "en"
+    assert engine.ask("when do tournaments start?").quote == "Turnuvalar her cumartesi saat 20:00'de başlar."
+    # The English document is still read by MiniLM, and its answer wins over the rules'.
+    relations = engine.ask("when did relations begin?")
+    assert relations.quote == RELATIONS and relations.verdict == "answer" and not relations.crosslingual
+    # Without the multilingual encoder the English reading is all there is, as before.
+    english_only = Engine.open(seeds, tmp_path / "index-en", embedder)
+    assert english_only.ask("who founded the server?").verdict == "not_found"
