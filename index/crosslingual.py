@@ -66,7 +66,7 @@ _SPREAD_TOP = 10  # how many of the best cosines "stands out" is measured agains
 # out of the candidates, and of the topic evidence, for questions in other languages.
 # English ranking's token matching has no such bias and keeps them.
 MIN_WORDS = 4
-_LANGUAGE_SAMPLE = 50  # sentences per document read for its language
+_LANGUAGE_SAMPLE = 20  # sentences per document read for its language
 
 # Question words per language and the kind of answer they ask for; checked in order,
 # so "hangi yıl" (which year) is a time before "hangi" alone could be anything.

@@ -232,10 +232,17 @@ class Engine(KeptIndex):
 
     def _install(self, state: Served) -> None:
         super()._install(state)
-        # At 100,000 sentences the hubness takes seconds: a new build's is computed now,
+        # At 100,000 sentences the hubness takes seconds (and the documents' languages
+        # one or two with the multilingual encoder on): a new build's are computed now,
         # beside the questions still answered, rather than by the first one it answers.
         if len(state.corpus.sentences) > WARM_HUBNESS_FROM:
-            threading.Thread(target=self._hubness, args=(state.corpus,), name="kizuna-hubness", daemon=True).start()
+            threading.Thread(target=self._warm, args=(state.corpus,), name="kizuna-warm", daemon=True).start()
+
+    def _warm(self, corpus: Corpus) -> None:
+        """What the first question would otherwise compute: the hubness, and which documents are in another language."""
+        self._hubness(corpus)
+        if self._can_cross(corpus):
+            foreign_sentences(corpus)
 
     def _can_cross(self, corpus: Corpus) -> bool:
         return self.multilingual is not None and corpus.multilingual is not None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 ENGLISH = "en"
 
@@ -56,9 +57,10 @@ def word_count(text: str, start: int = 0, end: int | None = None) -> int:
 _LINK = re.compile(r"\b(?:[a-z][a-z0-9+.-]*://|www\.)\S*|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/\S*", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8192)  # per character: a document's language reads thousands of them
 def _script(ch: str) -> str | None:
     """A coarse script name for letters outside Latin, None for Latin and non-letters."""
-    if not ch.isalpha():
+    if ch.isascii() or not ch.isalpha():
         return None
     name = unicodedata.name(ch, "")
     for script, tag in (("ja", "HIRAGANA"), ("ja", "KATAKANA"), ("ja", "CJK"), ("ko", "HANGUL"), ("ru", "CYRILLIC"),

@@ -125,27 +125,51 @@ def test_the_engine_ranks_english_questions_with_the_sentences_hubness(article_e
     assert on.hub_discounted > off.hub_discounted
 
 
-def test_a_large_builds_hubness_is_computed_when_it_is_put_in_service(embedder, seeds, tmp_path, monkeypatch):
+@pytest.fixture
+def started(monkeypatch) -> list:
+    """Every thread the engine module starts, from the moment the test asks for this."""
+    from index import engine as engine_module
+
+    threads = []
+    real = engine_module.threading.Thread
+
+    def recording(*args, **kwargs):
+        thread = real(*args, **kwargs)
+        threads.append(thread)
+        return thread
+
+    monkeypatch.setattr(engine_module.threading, "Thread", recording)
+    return threads
+
+
+def test_a_large_builds_hubness_is_computed_when_it_is_put_in_service(embedder, seeds, tmp_path, monkeypatch, started):
     """Past ``WARM_HUBNESS_FROM`` sentences the engine computes it in the background on
     install, so the first question does not pay seconds for it; the result is the one a
     question would compute."""
     from index import engine as engine_module
 
     monkeypatch.setattr(engine_module, "WARM_HUBNESS_FROM", 0)
-    started = []
-    real = engine_module.threading.Thread
-
-    def recording(*args, **kwargs):
-        thread = real(*args, **kwargs)
-        started.append(thread)
-        return thread
-
-    monkeypatch.setattr(engine_module.threading, "Thread", recording)
     engine = engine_module.Engine.open(seeds, tmp_path / "index", embedder)
-    warming = [t for t in started if t.name == "kizuna-hubness"]
+    warming = [t for t in started if t.name == "kizuna-warm"]
     assert len(warming) == 1  # one build put in service, one computation
     warming[0].join(timeout=60)
     references, warmed = engine.corpus.derived["hubness"]
     assert warmed.shape == (len(engine.corpus.sentences),) and warmed.std() > 0
     assert engine._hubness(engine.corpus) is warmed  # the question reuses it
     assert np.allclose(warmed, hubness(engine.corpus.sentence_vectors, references.questions))
+    assert "foreign" not in engine.corpus.derived  # without the multilingual encoder no English question needs it
+
+
+def test_a_large_builds_document_languages_are_read_when_it_is_put_in_service(seeds, tmp_path, monkeypatch, started):
+    from index import engine as engine_module
+    from index.crosslingual import foreign_sentences
+    from index.embedder import HashingEmbedder
+    from test_multilingual import FakeMultilingual
+
+    monkeypatch.setattr(engine_module, "WARM_HUBNESS_FROM", 0)
+    engine = engine_module.Engine.open(seeds, tmp_path / "index", HashingEmbedder(), multilingual=FakeMultilingual(64, "test/e5"))
+    [warming] = [t for t in started if t.name == "kizuna-warm"]
+    warming.join(timeout=60)
+    warmed = engine.corpus.derived["foreign"]
+    assert warmed.shape == (len(engine.corpus.sentences),) and not warmed.any()  # the article is English
+    assert foreign_sentences(engine.corpus) is warmed  # the question reuses it
