@@ -236,8 +236,8 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
 def help_text(titles: Iterable[str], questions: Iterable[str] = (), multilingual: bool = False) -> str:
     """How to ask: the documents by title, and questions about them the engine answers.
 
-    ``multilingual``: questions in other languages are answered (the quote stays in the
-    documents' language, and the reply's labels in English).
+    ``multilingual``: questions in other languages are answered, and English ones over
+    documents in other languages (the quote stays in the documents' language).
     """
     titles = [truncate(escape_document_text(t.rstrip(". ")), 80) for t in list(titles)[:3]]
     examples = [f"• `/ask question: {truncate(q, 120)}`" for q in list(questions)[:3]]
@@ -251,7 +251,8 @@ def help_text(titles: Iterable[str], questions: Iterable[str] = (), multilingual
         "• `/ask` with your question (1–300 characters); `document:` searches one document only\n"
         "• mention me with a question, or reply to one of my answers\n"
         "• send me a direct message\n"
-        + ("• ask in your own language (Türkçe, 日本語, Deutsch, …): I quote the source sentence as written\n"
+        + ("• ask in your own language (Türkçe, 日本語, Deutsch, …), whatever the documents' language: "
+           "I quote the source sentence as written\n"
            if multilingual else "")
         + "\n**Examples**\n" + "\n".join(examples) + "\n\n"
         "Buttons under an answer show the surrounding context and other passages. "
