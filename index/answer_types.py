@@ -28,11 +28,19 @@ _MONTHS = (
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+_TURKISH_DAYS = "pazartesi|salı|çarşamba|perşembe|cuma|cumartesi|pazar"
+_TURKISH_MONTHS = "ocak|şubat|mart|nisan|mayıs|haziran|temmuz|ağustos|eylül|ekim|kasım|aralık"
 _TIME = re.compile(
     rf"\b(?:1[0-9]{{3}}|20[0-9]{{2}})s?\b|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\b"
     rf"|\b(?:{_DAYS}|yesterday|today|tomorrow)\b"
     rf"|\b(?:in|from|until|till|by|since|to|between|before|after|during|through)\s+(?:early\s+|late\s+|mid-?)?(?:{_MONTHS})\b"
-    r"|\b\d+(?:st|nd|rd|th)\s+century\b|\b(?:century|decade)\b",
+    r"|\b\d+(?:st|nd|rd|th)\s+century\b|\b(?:century|decade)\b"
+    # Documents in Turkish and Japanese (their questions are read by e5): Turkish day and
+    # month names as words, with a case ending or after an apostrophe ("cumartesi",
+    # "ağustos ayında", "Ocak'ta"), and "saat 21:00"; Japanese dates and times, whose
+    # digits follow a kana without the break "\b" needs ("2020年", "4月", "夜9時", "金曜日").
+    rf"|\b(?:{_TURKISH_DAYS}|{_TURKISH_MONTHS})(?:'\w*|da|de|ta|te|ları|leri)?\b|\bsaat\s+\d{{1,2}}(?::\d{{2}})?"
+    r"|\d+\s*(?:年(?!間)|月|日(?!間)|時(?!間))|[月火水木金土日]曜日|毎(?:日|週|月|年)|午前|午後",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = (
@@ -42,7 +50,9 @@ _NUMBER_WORDS = (
 _QUANTITY = re.compile(
     rf"\b\d[\d,.]*\s*(?:%|percent|per cent|km|kilometres|kilometers|miles|metres|meters|years?|months?|"
     rf"weeks?|days?|hours?|minutes?|seconds?|million|billion|thousand|people|tons?|dollars?)?|"
-    rf"[$€£¥]\s?\d|\b(?:{_NUMBER_WORDS})\b",
+    rf"[$€£¥]\s?\d|\b(?:{_NUMBER_WORDS})\b"
+    # Japanese counts, whose digits follow a kana without a "\b" before them ("24時間", "2,000人").
+    r"|\d[\d,.]*\s*(?:人|円|時間|分|か月|ヶ月|回|個|歳|年間|日間|週間|％)",
     re.IGNORECASE,
 )
 # A run of two or more capitalised words, or an honorific before one: most likely a name.

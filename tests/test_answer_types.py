@@ -27,6 +27,21 @@ def test_months_are_times_not_places() -> None:
     assert not sentence_kinds("They may meet again.") & (1 << Kind.TIME)  # the verb, not the month
 
 
+def test_turkish_and_japanese_sentences_hold_times_and_counts_too() -> None:
+    # Documents may be written in Turkish or Japanese; "\\b" finds no break between a kana
+    # and a digit, so "2020年" and "24時間" needed their own patterns.
+    time, quantity = 1 << Kind.TIME, 1 << Kind.QUANTITY
+    assert sentence_kinds("Valorant turnuvaları her cumartesi saat 21:00'de başlar.") & time
+    assert sentence_kinds("Moderatörler her yıl ocak ayında seçilir.") & time
+    assert sentence_kinds("Seçim Ocak'ta yapılır.") & time
+    assert sentence_kinds("星空ゲーマーズは2020年に作られました。") & time
+    assert sentence_kinds("大会は毎週金曜日の夜9時に始まります。") & time
+    assert sentence_kinds("オフ会の参加費は2,000円です。") == quantity
+    assert sentence_kinds("スパムをしたメンバーは24時間ミュートされます。") == quantity  # a duration, not a time of day
+    assert not sentence_kinds("Martin was a martyr of the market.") & time  # "mart" only as a word
+    assert not sentence_kinds("ルールを守ってください。")
+
+
 def test_a_sentence_offers_only_what_the_question_does_not_already_say() -> None:
     asked = stems("where is expo 2025")
     assert not offers_new(Kind.PLACE, EXPO, asked)  # its only place is "in Expo", the one asked about
