@@ -121,12 +121,19 @@ def merge(answers: Iterable[Answer], k: int) -> Answer:
     English and the multilingual reading), the others' passages as alternatives.
 
     Best is by verdict (answer > likely > not_found), then score; on a tie the first
-    wins (a server's own documents come before the shared ones, the English reading
-    before the multilingual one).
+    wins (a server's own documents come before the shared ones). One rule comes before
+    the verdict: an answer read in the question's own language (MiniLM's, for an English
+    one) beats one that e5 read across languages (an English question over documents in
+    another language), whatever their verdicts, unless it is not found. MiniLM's
+    decision is the better judge of whether a question is answered (off-topic given
+    not_found 98.5% cross-validated on SQuAD, against 90% for e5's in other languages),
+    and e5's, over a server's Turkish guide, answered "when did relations begin?" with
+    "İtirazlar en geç üç gün içinde yanıtlanır." ahead of the shared article's 1924
+    sentence. A Turkish question's answers are all e5's, so for it the rule is silent.
     """
     answers = list(answers)
     with_passage = [a for a in answers if a.passage is not None] or answers
-    best = max(with_passage, key=lambda a: (_VERDICT_RANK.get(a.verdict, 0), a.score))
+    best = max(with_passage, key=lambda a: (a.answered and not a.crosslingual, _VERDICT_RANK.get(a.verdict, 0), a.score))
     if len(answers) == 1:
         return best
     others = [p for a in with_passage for p in ((a.passage,) if a is not best else ()) + a.alternatives if p]

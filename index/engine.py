@@ -44,23 +44,6 @@ def _by_language(scope: np.ndarray | None, foreign: np.ndarray | None) -> list[t
     return ([(english, False)] if len(english) else []) + [(rows[foreign[rows]], True)]
 
 
-def _english_first(answers: list[Answer], k: int) -> Answer:
-    """A question's answer from its readings: one, or an English question's English and
-    multilingual ones, in that order.
-
-    The English reading's answer stands unless it is not found: MiniLM's decision is
-    the better judge of whether a question is answered (off-topic given not_found 98.5%
-    cross-validated on SQuAD, against 90% for e5's in other languages), and e5's, over a
-    server's Turkish rules beside the article, answered "when did relations begin?"
-    with "Lütfen aşağıdaki kurallara uyun." ahead of the article's 1924 sentence. So
-    the documents in other languages answer what the English ones do not cover, and
-    when neither does, the closest passages of both are offered (``merge``).
-    """
-    if len(answers) == 1 or answers[0].answered:
-        return answers[0]
-    return merge(answers, k)
-
-
 def clean_question(question: str) -> str:
     """The question in NFKC form, without invisible characters and runs of white space.
 
@@ -200,7 +183,7 @@ class Engine(KeptIndex):
         crosslingual = [lang != ENGLISH and can_cross for lang in languages]
         # An English question's English reading covers the English documents; the
         # documents in other languages are read by e5, as another language's question
-        # reads the English ones (``_english_first`` says which reading answers).
+        # reads the English ones (``merge`` says which reading answers).
         foreign = foreign_sentences(corpus) if can_cross else None
         readings: list[list[tuple[np.ndarray | None, bool]]] = [
             [(scopes[i], True)] if cross else _by_language(scopes[i], foreign)
@@ -222,7 +205,7 @@ class Engine(KeptIndex):
             for j, (i, scope) in enumerate(others):
                 rankings[i, True] = rank_crosslingual(corpus, read[j], vectors[j], scope, references=references)
         return [
-            _english_first([self._answer(corpus, q, rankings[i, cross], k, languages[i], cross) for _, cross in readings[i]], k)
+            merge([self._answer(corpus, q, rankings[i, cross], k, languages[i], cross) for _, cross in readings[i]], k)
             for i, q in enumerate(cleaned)
         ]
 

@@ -10,7 +10,8 @@ server's ID) is a corpus of its own, kept apart on disk::
     <index>/servers/<scope>/     one server's index
 
 A question names the scopes it may search; each one's engine answers it and the best
-answer wins, by verdict first (answer, then likely, then not found) and score second.
+answer wins, by verdict first (answer, then likely, then not found) and score second
+(``answer.merge``, which first prefers an answer read in the question's own language).
 Server engines are opened on first use, so a bot in many servers loads only the
 corpora people ask about.
 """

@@ -172,3 +172,16 @@ def test_merge_keeps_the_best_verdict_then_score_and_pools_the_rest() -> None:
     empty = Answer("q", False, None, verdict="not_found")
     found = Answer("q", False, _p("closest", 0.0, SHARED), verdict="not_found")
     assert merge([empty, found], k=3).passage is not None
+
+
+def test_merge_prefers_an_answer_read_in_the_questions_own_language_unless_it_is_not_found() -> None:
+    # An English question: MiniLM's reading of the English documents, e5's of a Turkish guide.
+    english = Answer("q", True, _p("Relations began in 1924.", 0.3, SHARED), verdict="likely")
+    across = Answer("q", True, _p("İtirazlar üç gün içinde yanıtlanır.", 0.9, A), crosslingual=True)
+    assert merge([across, english], k=3).quote == "Relations began in 1924."  # whatever the verdicts
+    refused = Answer("q", False, _p("Relations began in 1924.", 0.6, SHARED), verdict="not_found")
+    assert merge([refused, across], k=3).quote == across.quote  # e5 answers what MiniLM does not
+    # A Turkish question's answers are all e5's: verdict, then score, as before.
+    turkish = [Answer("q", True, _p("mine", 0.9, A), verdict="likely", crosslingual=True),
+               Answer("q", True, _p("theirs", 0.4, SHARED), crosslingual=True)]
+    assert merge(turkish, k=3).quote == "theirs"

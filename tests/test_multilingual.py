@@ -396,3 +396,22 @@ def test_an_english_question_over_a_document_in_another_language_is_read_by_e5(e
     # Without the multilingual encoder the English reading is all there is, as before.
     english_only = Engine.open(seeds, tmp_path / "index-en", embedder)
     assert english_only.ask("who founded the server?").verdict == "not_found"
+
+
+def test_a_servers_turkish_guide_never_outranks_the_shared_articles_english_answer(embedder, e5, tmp_path):
+    # Across scopes as within one: e5's reading of the guide had answered "when did
+    # relations begin?" with one of its lines, at a higher score than the article's 1924.
+    from index.library import SHARED, Library
+
+    seeds = tmp_path / "seeds"
+    (seeds / "servers" / "123").mkdir(parents=True)
+    (seeds / "article.txt").write_text((SEEDS / "turkey-japan-foreign-ministers-2022-01-09.txt").read_text(encoding="utf-8"),
+                                       encoding="utf-8")
+    (seeds / "servers" / "123" / "kurallar.md").write_text(TURKISH_RULES, encoding="utf-8")
+    shared = Engine.open(seeds, tmp_path / "index", embedder, multilingual=e5, exclude=("servers",))
+    library = Library(shared, seeds / "servers", tmp_path / "index" / "servers",
+                      open_engine=lambda folder, index: Engine.open(folder, index, embedder, multilingual=e5))
+    relations = library.ask("when did relations begin?", ("123", SHARED))
+    assert relations.quote == RELATIONS and relations.scope == SHARED
+    founder = library.ask("who founded the server?", ("123", SHARED))
+    assert founder.quote == "Sunucunun kurucusu Ahmet'tir." and founder.scope == "123" and founder.crosslingual
