@@ -55,8 +55,10 @@ class Answer:
     # The question's language as the engine read it ("en", "tr", "ja", …); a question in
     # another language is ranked with the multilingual encoder when it is on.
     language: str = "en"
-    # Whether that encoder ranked it; False for English, and for another language when
-    # multilingual answers are off (then the English ranking, which rarely finds it).
+    # Whether that encoder ranked the quote: a question in another language, or an
+    # English one answered from a document in another language. False for an English
+    # question's English documents, and for another language when multilingual answers
+    # are off (then the English ranking, which rarely finds it).
     crosslingual: bool = False
 
     def __post_init__(self) -> None:
