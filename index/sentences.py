@@ -165,6 +165,7 @@ def _closers_kept(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
 
 
 def _at_full_width_ends(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """text[start:end] cut after each full-width sentence end inside it, trimmed."""
     spans = []
     for match in _FULL_WIDTH_END.finditer(text, start, end):
         if match.end() < end and (span := _trim(text, start, match.end())):
