@@ -231,8 +231,10 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
     else:
         rows = nearest(corpus.dense_multilingual, corpus.coarse_multilingual, q.reshape(1, -1), min(_POOL, len(corpus.sentences)))
     rows = rows[_long_enough(corpus)[rows] & ~corpus.headings[rows]] if len(rows) else rows
-    if not len(rows):  # nothing but short lines and headings in scope: keep them rather than answer from nothing
-        rows = scope if scope is not None else np.arange(len(corpus.sentences))
+    if not len(rows):  # nothing but short lines and headings in scope: its short lines rather than nothing,
+        everything = scope if scope is not None else np.arange(len(corpus.sentences))
+        quotable = everything[~corpus.headings[everything]]  # and a heading only when there is nothing else,
+        rows = quotable if len(quotable) else everything  # as the English ranking keeps them
     vectors = corpus.multilingual[rows]
     cosine = vectors @ q
     centrality = vectors @ vectors.mean(axis=0) if len(rows) else np.zeros(0, np.float32)
@@ -403,6 +405,6 @@ def rank_crosslingual(
     confidence = calibration.match.probability(match.vector())
     on_topic = calibration.topic.probability(topic.vector())
     verdict = calibration.verdict(confidence, on_topic)
-    if not asks_for_something(question, language, words):
-        verdict = NOT_FOUND
+    if not asks_for_something(question, language, words) or corpus.headings[found.rows[order[0]]]:
+        verdict = NOT_FOUND  # a heading (all there is in scope) names a subject and answers nothing
     return Ranking(found.rows[order], fused[order].astype(np.float32), confidence, kind, None, on_topic, None, verdict)

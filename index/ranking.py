@@ -328,4 +328,6 @@ def rank(
     confidence = calibration.match.probability(evidence.vector())
     on_topic = calibration.topic.probability(topic.vector())
     verdict = calibration.verdict(confidence, on_topic)
+    if corpus.headings[picked.rows[order[0]]]:  # headings alone in scope: the closest, never an answer
+        verdict = NOT_FOUND
     return Ranking(picked.rows[order], fused[order], confidence, kind, evidence, on_topic, topic, verdict)

@@ -227,6 +227,14 @@ def _engine_over(tmp_path, embedder, name: str, text: str) -> Engine:
     return Engine.open(seeds, tmp_path / "index", embedder)
 
 
+def test_headings_alone_are_shown_as_the_closest_never_as_an_answer(tmp_path, embedder):
+    # A document of headings only (a page just started): "## Events" was quoted as the
+    # answer to "when are the events", with the heading's words as its evidence.
+    engine = _engine_over(tmp_path, embedder, "rules.md", "# Rules\n\n## Events\n\n## Support\n")
+    answer = engine.ask("when are the events")
+    assert answer.verdict == "not_found" and answer.quote == "## Events"
+
+
 def test_an_faq_heading_is_never_the_quote_but_names_what_follows(tmp_path, embedder):
     # Quoted as an answer, the heading "## How do I get the member role?" only repeated
     # the question; its words now count for the sentence under it instead.

@@ -415,3 +415,18 @@ def test_a_servers_turkish_guide_never_outranks_the_shared_articles_english_answ
     assert relations.quote == RELATIONS and relations.scope == SHARED
     founder = library.ask("who founded the server?", ("123", SHARED))
     assert founder.quote == "Sunucunun kurucusu Ahmet'tir." and founder.scope == "123" and founder.crosslingual
+
+
+def test_headings_alone_in_another_language_are_never_an_answer(embedder, e5, tmp_path):
+    # A Turkish page of headings beside one short line: e5's reading had quoted "## Alt
+    # başlık" for "who are you" with full confidence, the short line being no candidate.
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "bos.md").write_text("# Başlık\n\n## Alt başlık\n\n## Etkinlikler\n", encoding="utf-8")
+    engine = Engine.open(seeds, tmp_path / "index", embedder, multilingual=e5)
+    for question in ("who are you", "Etkinlikler ne zaman?"):
+        answer = engine.ask(question)
+        assert answer.verdict == "not_found" and answer.quote.startswith("## "), question
+    (seeds / "kisa.md").write_text("Hoş geldiniz.\n", encoding="utf-8")
+    engine.rebuild()
+    assert not engine.ask("Etkinlikler ne zaman?").quote.startswith("## ")  # a short line before a heading
