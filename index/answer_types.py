@@ -38,9 +38,11 @@ _TIME = re.compile(
     # Documents in Turkish and Japanese (their questions are read by e5): Turkish day and
     # month names as words, with a case ending or after an apostrophe ("cumartesi",
     # "ağustos ayında", "Ocak'ta"), and "saat 21:00"; Japanese dates and times, whose
-    # digits follow a kana without the break "\b" needs ("2020年", "4月", "夜9時", "金曜日").
+    # digits follow a kana without the break "\b" needs ("2020年", "4月", "夜9時", "金曜日"),
+    # a date's parts as one span ("2025年4月13日", "毎月第一月曜日": what an answer highlights).
     rf"|\b(?:{_TURKISH_DAYS}|{_TURKISH_MONTHS})(?:'\w*|da|de|ta|te|ları|leri)?\b|\bsaat\s+\d{{1,2}}(?::\d{{2}})?"
-    r"|\d+\s*(?:年(?!間)|月|日(?!間)|時(?!間))|[月火水木金土日]曜日|毎(?:日|週|月|年)|午前|午後",
+    r"|(?:毎(?:日|週|月|年))?(?:\d+\s*(?:年(?!間)|月|日(?!間)|時(?!間))|(?:第[一二三四五1-5])?[月火水木金土日]曜日)+"
+    r"|毎(?:日|週|月|年)|午前|午後",
     re.IGNORECASE,
 )
 _NUMBER_WORDS = (

@@ -40,6 +40,10 @@ def test_turkish_and_japanese_sentences_hold_times_and_counts_too() -> None:
     assert sentence_kinds("スパムをしたメンバーは24時間ミュートされます。") == quantity  # a duration, not a time of day
     assert not sentence_kinds("Martin was a martyr of the market.") & time  # "mart" only as a word
     assert not sentence_kinds("ルールを守ってください。")
+    for quote, span in (("将棋の夜は毎月第一月曜日に開かれます。", "毎月第一月曜日"), ("選挙は毎年4月です。", "毎年4月"),
+                        ("万博は2025年4月13日に始まる。", "2025年4月13日")):
+        at = highlight(Kind.TIME, quote)
+        assert at and quote[at[0]:at[1]] == span
 
 
 def test_a_sentence_offers_only_what_the_question_does_not_already_say() -> None:
