@@ -231,10 +231,13 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
     else:
         rows = nearest(corpus.dense_multilingual, corpus.coarse_multilingual, q.reshape(1, -1), min(_POOL, len(corpus.sentences)))
     rows = rows[_long_enough(corpus)[rows] & ~corpus.headings[rows]] if len(rows) else rows
-    if not len(rows):  # nothing but short lines and headings in scope: its short lines rather than nothing,
+    if not len(rows):
+        # Nothing but short lines and headings in scope: its short lines rather than
+        # nothing, and its headings only when there is nothing else, as the English
+        # ranking keeps them (a heading is then the closest passage, never an answer).
         everything = scope if scope is not None else np.arange(len(corpus.sentences))
-        quotable = everything[~corpus.headings[everything]]  # and a heading only when there is nothing else,
-        rows = quotable if len(quotable) else everything  # as the English ranking keeps them
+        quotable = everything[~corpus.headings[everything]]
+        rows = quotable if len(quotable) else everything
     vectors = corpus.multilingual[rows]
     cosine = vectors @ q
     centrality = vectors @ vectors.mean(axis=0) if len(rows) else np.zeros(0, np.float32)
