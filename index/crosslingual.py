@@ -96,13 +96,15 @@ def reading(question: str, language: str) -> str:
     return restore_letters(question) if language == "tr" else question
 
 
-def crosslingual_kind(question: str) -> Kind:
+def crosslingual_kind(question: str, language: str | None = None) -> Kind:
     """The kind of answer a question asks for, read from its own language's question
     words; OTHER when unclear. An English one's (asked of documents in another
     language) are read as the English ranking reads them, and when it has none the
     other languages' are tried, as for a Turkish question typed without its letters,
-    which reads as English ("marco polo nereliydi")."""
-    if language_of(question) == ENGLISH and (english := question_kind(question)) is not Kind.OTHER:
+    which reads as English ("marco polo nereliydi").
+
+    ``language``: the question's ``language_of``, when the caller has it already."""
+    if (language or language_of(question)) == ENGLISH and (english := question_kind(question)) is not Kind.OTHER:
         return english
     for kind, pattern in _KIND_WORDS:
         if pattern.search(question):
@@ -399,8 +401,8 @@ def rank_crosslingual(
     """Score the sentences for a question in another language, best first, and decide."""
     weights = weights or CrossWeights.shipped()
     calibration = calibration or shipped_calibration()
-    kind = crosslingual_kind(question)
     language = language_of(question)
+    kind = crosslingual_kind(question, language)
     words = gloss_words(question, language)  # once: the ranking and the small-words check both read them
     found = candidates(corpus, question, q_vec, scope, kind, references, words)
     fused = fused_scores(found, weights)

@@ -22,6 +22,13 @@ SQUAD = ROOT / "tests" / "data" / "squad" / "dev-v2.0-4articles.json"
 RELATIONS = "Diplomatic relations began in 1924, and the first Turkish mission in Japan was established in 1925."
 
 
+class FakeMultilingual(HashingEmbedder):
+    """A stand-in second encoder (hashed vectors) for the logic of which builds may serve whom."""
+
+    def encode_queries(self, texts):
+        return self.encode(texts)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _offsets_hold_for_every_answer():
     """Every answer the suite produces must quote its document verbatim at its offsets."""

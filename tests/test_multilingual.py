@@ -13,7 +13,7 @@ from index.answer_types import Kind
 from index.embedder import HashingEmbedder
 from index.multilingual import NAME, MultilingualUnavailable, load_multilingual, unsupported_reason
 
-from conftest import RELATIONS, SEEDS
+from conftest import RELATIONS, SEEDS, FakeMultilingual
 
 FLAGS = "processor\t: 0\nflags\t\t: fpu sse sse2 avx avx2 fma bmi2\n"
 
@@ -219,13 +219,6 @@ def test_a_changed_document_reembeds_only_itself_in_both_models(embedder, e5, se
     assert counted.texts == 2 and minilm.texts == 2
     answer = engine.ask("Çay bahçesi hangi yılda açıldı?")
     assert answer.crosslingual and "1990" in answer.quote
-
-
-class FakeMultilingual(HashingEmbedder):
-    """A stand-in second encoder for the logic of which builds may serve whom."""
-
-    def encode_queries(self, texts):
-        return self.encode(texts)
 
 
 def test_another_encoders_multilingual_vectors_never_serve(seeds: Path, tmp_path):

@@ -164,7 +164,7 @@ def test_a_large_builds_document_languages_are_read_when_it_is_put_in_service(se
     from index import engine as engine_module
     from index.crosslingual import foreign_sentences
     from index.embedder import HashingEmbedder
-    from test_multilingual import FakeMultilingual
+    from conftest import FakeMultilingual
 
     monkeypatch.setattr(engine_module, "WARM_HUBNESS_FROM", 0)
     engine = engine_module.Engine.open(seeds, tmp_path / "index", HashingEmbedder(), multilingual=FakeMultilingual(64, "test/e5"))
