@@ -57,14 +57,20 @@ _QUANTITY = re.compile(
     r"|\d[\d,.]*\s*(?:人|円|時間|分|か月|ヶ月|回|個|歳|年間|日間|週間|％)",
     re.IGNORECASE,
 )
+# Capital and small letters of the Latin alphabet, accented ones too, so that "Frédéric
+# Chopin", "Ögedei Khan" and a Turkish guide's "Elif Yılmaz" or "İzmir" read as names.
+_LATIN = [chr(c) for c in range(0xC0, 0x250)]
+_UPPER = "[A-Z" + "".join(c for c in _LATIN if c.isupper()) + "]"
+_LOWER = "[a-z" + "".join(c for c in _LATIN if c.islower()) + "]"
+_CAPITALISED = f"{_UPPER}{_LOWER}+"
 # A run of two or more capitalised words, or an honorific before one: most likely a name.
 _PERSON = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|Sir|King|Queen|President|Minister|Prince|Emperor|Pope|Saint|St)\.?\s+[A-Z][a-z]+"
-    r"|\b[A-Z][a-z]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+)+"
+    rf"\b(?:Mr|Mrs|Ms|Dr|Sir|King|Queen|President|Minister|Prince|Emperor|Pope|Saint|St)\.?\s+{_CAPITALISED}"
+    rf"|\b{_CAPITALISED}(?:\s+(?:{_UPPER}\.\s*)?{_CAPITALISED})+"
 )
 _PLACE = re.compile(
     # "from May to November" names no place: months and days are left out.
-    rf"\b(?:in|at|from|near|to|across|into)\s+(?:the\s+)?(?!(?i:{_MONTHS}|{_DAYS})\b)[A-Z][a-z]+"
+    rf"\b(?:in|at|from|near|to|across|into)\s+(?:the\s+)?(?!(?i:{_MONTHS}|{_DAYS})\b){_CAPITALISED}"
     r"|\b(?:city|country|capital|region|province|state|island|river|town|village|continent|border)\b",
 )
 

@@ -41,8 +41,9 @@ class IndexParams:
     # sentence under it (index/sentences.py). 8: a sentence of one word ("No.") is joined
     # to the next on its line, or the one before (index/sentences.py). 9: a question
     # alone on its line (an FAQ's) is a heading, in the BM25 window of the sentence under it.
-    # 10: Japanese sentences end at "。", "！" and "？" (index/sentences.py).
-    version: int = 10  # bump when the chunking, tokenizing or stored format changes meaning
+    # 10: Japanese sentences end at "。", "！" and "？" (index/sentences.py). 11: names
+    # and places in accented Latin letters are answer kinds ("Elif Yılmaz", "in İzmir").
+    version: int = 11  # bump when the chunking, tokenizing or stored format changes meaning
 
     def to_dict(self) -> dict:
         return {
