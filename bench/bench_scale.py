@@ -24,8 +24,9 @@ the text cannot reach without reuse is reported and skipped. The next unused pag
 document the update test adds; the one changed is a median-length page, less its last
 paragraph.
 
-What it measures, for each size, multilingual answers off, each phase in a process of
-its own so that peak RSS is that phase's (this process never loads the model):
+What it measures, for each size, multilingual answers off (``--multilingual``: on, every
+build embedding with MiniLM and e5, below), each phase in a process of its own so that
+peak RSS is that phase's (this process never loads the model):
 
 - full build (``Engine.open`` on an empty index folder) against a bare MiniLM encode of
   the same sentences, once each (run before and after the build; the faster counts);
@@ -39,6 +40,13 @@ its own so that peak RSS is that phase's (this process never loads the model):
 - global P@1 of the 16 articles' answerable questions (the top quote covers the answer
   start, the ReQA rule of ``index/evaluation.py``) over the whole corpus, against the
   same questions over the 16 articles alone.
+
+With ``--multilingual`` the bare encode is MiniLM's and e5's, as a build's is, and the
+serving phase also asks the 80 answerable Turkish and Japanese questions of
+``bench/data/multilingual_unseen_questions.jsonl`` (about four of the articles; a check
+set, and none of them among the reference questions the engine ships): their p50 and
+p99 against the same questions asked of the seed article, and their global P@1 against
+the 16 articles alone. Its figures go to ``bench/out/scale-<size>-multilingual.json``.
 
 Each figure is printed beside issue 11's target (set for 100,000 sentences) and all of
 them are written to ``bench/out/scale-<size>.json``. The cores may be shared: each time
@@ -75,6 +83,9 @@ DEFAULT_SQUAD = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0-16articles
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false", "OPENBLAS_NUM_THREADS": "1",
        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 LATENCY_QUESTIONS = 200
+# Turkish and Japanese questions about four of the SQuAD articles, with ``--multilingual``:
+# a check set (bench/unseen_articles.py), never fitted on, none of them a reference question.
+UNSEEN = ROOT / "bench" / "data" / "multilingual_unseen_questions.jsonl"
 MB = 1e6
 
 # -- phases, each in a process of its own -------------------------------------------------
@@ -100,6 +111,17 @@ def _model():
     return embedder
 
 
+def _options(spec: dict) -> dict:
+    """``Engine.open``'s options for the run: e5 beside MiniLM with ``--multilingual``."""
+    if not spec.get("multilingual"):
+        return {}
+    from index.multilingual import load_multilingual
+
+    e5 = load_multilingual()
+    e5.encode(["warm up the model before anything is timed"])
+    return {"multilingual": e5}
+
+
 def _timed(work) -> tuple[float, float]:
     """Wall and CPU seconds (all the process's threads) of ``work()``.
 
@@ -112,17 +134,19 @@ def _timed(work) -> tuple[float, float]:
 
 
 def phase_bare(spec: dict) -> dict:
-    """A bare MiniLM encode of the corpus's sentences, once each (what a build embeds since session 6)."""
+    """A bare MiniLM encode of the corpus's sentences, once each (what a build embeds since
+    session 6), and an e5 one too with ``--multilingual`` (a build then embeds with both)."""
     from index.building import split_documents
     from index.documents import load_documents
 
     embedder = _model()
+    encoders = [embedder, *_options(spec).values()]
     model_rss = _rss()
     documents = load_documents(Path(spec["seeds"]))[0]
     sentences = []
     split = _timed(lambda: sentences.extend(split_documents(documents)))
     texts = [s.text for s in sentences]
-    seconds, cpu = _timed(lambda: embedder.encode(texts))
+    seconds, cpu = _timed(lambda: [encoder.encode(texts) for encoder in encoders])
     return {"seconds": seconds, "cpu_seconds": cpu, "sentences": len(texts), "segment_seconds": split[0],
             "model_rss_mb": model_rss, "peak_rss_mb": _peak()}
 
@@ -133,7 +157,8 @@ def phase_build(spec: dict) -> dict:
 
     embedder = Counting(_model())
     opened = []
-    seconds, cpu = _timed(lambda: opened.append(Engine.open(Path(spec["seeds"]), Path(spec["index"]), embedder)))
+    options = _options(spec)
+    seconds, cpu = _timed(lambda: opened.append(Engine.open(Path(spec["seeds"]), Path(spec["index"]), embedder, **options)))
     engine = opened[0]
     from index import store
 
@@ -152,18 +177,39 @@ def _quality(engine, squad_file: str, wanted: list[int]) -> dict:
     from index.evaluation import load_squad
 
     squad = load_squad(Path(squad_file))
+    asked = [(squad.questions[i].question, squad.documents[squad.questions[i].doc], squad.questions[i].starts) for i in wanted]
+    return _p_at_1(engine, asked)
+
+
+def _crosslingual_quality(engine, squad_file: str) -> dict:
+    """Global P@1 of the Turkish and Japanese check questions (``UNSEEN``: about four of the
+    articles, and none of them among the reference questions the engine ships): the top
+    quote covers the start of the question's evidence."""
+    from index.evaluation import casual_gold, load_casual_questions, load_squad
+
+    documents = load_squad(Path(squad_file)).documents
+    by_path = {d.path: d for d in documents}
+    asked = []
+    for q in load_casual_questions(UNSEEN):
+        if q.role == "answerable":
+            path, at = casual_gold(documents, q)
+            asked.append((q.question, by_path[path], [at]))
+    return _p_at_1(engine, asked)
+
+
+def _p_at_1(engine, asked: list[tuple]) -> dict:
+    """``asked``: (question, its SQuAD document, the answer's starts in that document's text)."""
     texts = {d.path: d.text for d in engine.corpus.documents}
     right = []
-    for lo in range(0, len(wanted), 64):
-        part = [squad.questions[i] for i in wanted[lo : lo + 64]]
-        for q, answer in zip(part, engine.ask_many([(q.question, None) for q in part], k=0)):
-            doc = squad.documents[q.doc]
+    for lo in range(0, len(asked), 64):
+        part = asked[lo : lo + 64]
+        for (_, doc, starts), answer in zip(part, engine.ask_many([(q, None) for q, _, _ in part], k=0)):
             path = f"squad/{doc.path}"
             offset = len(texts[path]) - len(doc.text) - 1  # the file ends with a newline
             if texts[path][offset : offset + len(doc.text)] != doc.text:
                 raise AssertionError(f"{path} does not hold its SQuAD article's text at {offset}")
             p = answer.passage
-            right.append(bool(p and p.document == path and any(p.start <= offset + s < p.end for s in q.starts)))
+            right.append(bool(p and p.document == path and any(p.start <= offset + s < p.end for s in starts)))
     return {"questions": len(right), "p_at_1": sum(right) / len(right)}
 
 
@@ -172,28 +218,46 @@ def phase_serve(spec: dict) -> dict:
     from index import Engine
 
     embedder = Counting(_model())
+    options = _options(spec)
     before = _rss()
     t = time.perf_counter()
-    engine = Engine.open(Path(spec["seeds"]), Path(spec["index"]), embedder)
+    engine = Engine.open(Path(spec["seeds"]), Path(spec["index"]), embedder, **options)
     opened = time.perf_counter() - t
     embedded = embedder.calls  # before any question is encoded
     after = _rss()
-    seed = Engine.open(SEEDS, Path(spec["seed_index"]), embedder.inner)
+    seed = Engine.open(SEEDS, Path(spec["seed_index"]), embedder.inner, **options)
     questions, warm = spec["latency"], spec["warm"]
     for q in warm:
         engine.ask(q)
         seed.ask(q)
+    big, small = _latencies(engine, seed, questions)
+    result = {"latency_ms": _percentiles([w for w, _ in big]), "seed_latency_ms": _percentiles([w for w, _ in small]),
+              "cpu_ms": _percentiles([c for _, c in big]), "seed_cpu_ms": _percentiles([c for _, c in small])}
+    if options:
+        foreign = [q.question for q in _load_unseen() if q.role == "answerable"]
+        big, small = _latencies(engine, seed, foreign)
+        result["crosslingual"] = {"latency_ms": _percentiles([w for w, _ in big]), "seed_latency_ms": _percentiles([w for w, _ in small]),
+                                  "quality": _crosslingual_quality(engine, spec["squad"])}
+    serving_peak = _peak()
+    quality = _quality(engine, spec["squad"], spec["quality"])
+    coarse = _coarse_cost(engine, embedder.inner, questions, spec)
+    return {**result, "coarse": coarse, "open_seconds": opened, "open_embedded_texts": embedded, "rss_before_open_mb": before,
+            "rss_after_open_mb": after, "sentences": engine.sentence_count, "peak_rss_mb": serving_peak, "quality": quality}
+
+
+def _latencies(engine, seed, questions: list[str]) -> tuple[list, list]:
+    """(wall, CPU) seconds of each question asked of ``engine`` and of ``seed``, twice over."""
     big, small = [], []
     for _ in range(2):  # blocks, not alternating questions: see bench_engine.warm_latency
         small += _ask_timed(seed, questions)
         big += _ask_timed(engine, questions)
-    serving_peak = _peak()
-    quality = _quality(engine, spec["squad"], spec["quality"])
-    coarse = _coarse_cost(engine, embedder.inner, questions, spec)
-    return {"coarse": coarse, "open_seconds": opened, "open_embedded_texts": embedded, "rss_before_open_mb": before,
-            "rss_after_open_mb": after, "sentences": engine.sentence_count,
-            "latency_ms": _percentiles([w for w, _ in big]), "seed_latency_ms": _percentiles([w for w, _ in small]),
-            "cpu_ms": _percentiles([c for _, c in big]), "seed_cpu_ms": _percentiles([c for _, c in small]), "peak_rss_mb": serving_peak, "quality": quality}
+    return big, small
+
+
+def _load_unseen() -> list:
+    from index.evaluation import load_casual_questions
+
+    return load_casual_questions(UNSEEN)
 
 
 def _coarse_cost(engine, embedder, questions: list[str], spec: dict) -> dict | None:
@@ -242,7 +306,8 @@ def phase_update(spec: dict) -> dict:
 
     embedder = Counting(_model())
     seeds = Path(spec["seeds"])
-    engine = Engine.open(seeds, Path(spec["index"]), embedder)
+    options = _options(spec)
+    engine = Engine.open(seeds, Path(spec["index"]), embedder, **options)
     changed = seeds / spec["changed"]
     edited = changed.read_text(encoding="utf-8").rstrip("\n").rsplit("\n\n", 1)[0] + "\n"  # drop its last paragraph
     steps = {}
@@ -257,7 +322,8 @@ def phase_update(spec: dict) -> dict:
         steps[step] = {"seconds": seconds, "cpu_seconds": cpu, "reembedded_documents": reports[0].reembedded}
     texts = _sentence_texts_of(seeds, spec["changed"])
     # A few seconds at most; the median steadies a figure this short.
-    encodes = [_timed(lambda: embedder.inner.encode(texts)) for _ in range(3)]
+    encoders = [embedder.inner, *options.values()]
+    encodes = [_timed(lambda: [encoder.encode(texts) for encoder in encoders]) for _ in range(3)]
     steps["change"].update(document_sentences=len(texts), embed_seconds=statistics.median(w for w, _ in encodes),
                            embed_cpu_seconds=statistics.median(c for _, c in encodes))
     return {**steps, "peak_rss_mb": _peak()}
@@ -279,8 +345,12 @@ def phase_small(spec: dict) -> dict:
     """The same quality over the 16 articles alone (built here when not yet built)."""
     from index import Engine
 
-    engine = Engine.open(Path(spec["seeds"]), Path(spec["index"]), _model())
-    return {"sentences": engine.sentence_count, "quality": _quality(engine, spec["squad"], spec["quality"])}
+    options = _options(spec)
+    engine = Engine.open(Path(spec["seeds"]), Path(spec["index"]), _model(), **options)
+    result = {"sentences": engine.sentence_count, "quality": _quality(engine, spec["squad"], spec["quality"])}
+    if options:
+        result["crosslingual_quality"] = _crosslingual_quality(engine, spec["squad"])
+    return result
 
 
 PHASES = {"bare": phase_bare, "build": phase_build, "serve": phase_serve, "update": phase_update, "small": phase_small}
@@ -327,12 +397,13 @@ def _clean(clean, question: str) -> bool:
         return False
 
 
-def measure(size: int, corpus: ScaleCorpus, squad_file: Path, questions, work: Path) -> dict:
-    seeds, index = work / f"seeds-{size}", work / f"index-{size}"
+def measure(size: int, corpus: ScaleCorpus, squad_file: Path, questions, work: Path, multilingual: bool = False) -> dict:
+    both = "-multilingual" if multilingual else ""  # an index with e5's vectors is another index
+    seeds, index = work / f"seeds-{size}", work / f"index-{size}{both}"
     write_corpus(corpus.pages, seeds)
     shutil.rmtree(index, ignore_errors=True)
     latency, warm, answerable = questions
-    common = {"seeds": str(seeds), "index": str(index), "squad": str(squad_file)}
+    common = {"seeds": str(seeds), "index": str(index), "squad": str(squad_file), "multilingual": multilingual}
     small_seeds = work / "seeds-16articles"
     if not small_seeds.is_dir():
         write_corpus([p for p in corpus.pages if p.path.startswith("squad/")], small_seeds)
@@ -345,10 +416,10 @@ def measure(size: int, corpus: ScaleCorpus, squad_file: Path, questions, work: P
     results.update({
         "bare": min(bare, key=lambda run: run["seconds"]),
         "bare_runs": bare,
-        "serve": run_phase("serve", {**common, "seed_index": str(work / "index-seed"), "latency": latency,
+        "serve": run_phase("serve", {**common, "seed_index": str(work / f"index-seed{both}"), "latency": latency,
                                       "warm": warm, "quality": answerable}, work),
-        "small": run_phase("small", {"seeds": str(small_seeds), "index": str(work / "index-16articles"),
-                                     "squad": str(squad_file), "quality": answerable}, work),
+        "small": run_phase("small", {"seeds": str(small_seeds), "index": str(work / f"index-16articles{both}"),
+                                     "squad": str(squad_file), "quality": answerable, "multilingual": multilingual}, work),
     })
     # The document changed: a typical one (median length), edited by dropping its last paragraph.
     prose = sorted((p for p in corpus.pages if p.path.startswith("prose/") and len(p.paragraphs) > 1), key=lambda p: p.sentences)
@@ -393,6 +464,13 @@ def figures(r: dict) -> list[tuple]:
         ]
     at_size, alone = serve["quality"]["p_at_1"], small["quality"]["p_at_1"]
     rows.append(("global P@1 vs the 16 articles alone", at_size, "", alone, "drop <= 0.02", alone - at_size <= 0.02))
+    cross = serve.get("crosslingual")
+    if cross:
+        rows += [
+            ("Turkish/Japanese question p50 (ms) vs on the seed article", cross["latency_ms"]["p50"], "ms", cross["seed_latency_ms"]["p50"], "", None),
+            ("Turkish/Japanese question p99 (ms) vs on the seed article", cross["latency_ms"]["p99"], "ms", cross["seed_latency_ms"]["p99"], "", None),
+            ("Turkish/Japanese global P@1 vs the 16 articles alone", cross["quality"]["p_at_1"], "", small["crosslingual_quality"]["p_at_1"], "", None),
+        ]
     coarse = serve.get("coarse")
     if coarse:
         rows += [
@@ -409,7 +487,8 @@ def print_table(size: int, r: dict, corpus: ScaleCorpus) -> str:
     u = r.get("update", {})
     lines = [
         (f"== {r['build']['sentences']:,} sentences (asked for {size:,}), {r['build']['documents']} documents: "
-         f"{r['small']['sentences']:,} from the SQuAD articles, the rest documentation prose =="),
+         f"{r['small']['sentences']:,} from the SQuAD articles, the rest documentation prose; "
+         f"multilingual answers {'on (MiniLM and e5)' if r['multilingual'] else 'off'} =="),
         f"{'figure':<58} {'value':>10} {'reference':>10} {'ratio':>7}  {'target (100k)':<13} result",
     ]
     for name, value, unit, ref, target, ok in figures(r):
@@ -456,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--prose", type=Path, nargs="+", default=[Path("/tmp/pydoc")],
                         help="folder(s) holding the unpacked python3.11-doc package")
     parser.add_argument("--work", type=Path, help="folder for corpora and indexes (default: a temporary one, removed)")
+    parser.add_argument("--multilingual", action="store_true",
+                        help="build and serve with the multilingual encoder too (needs the [multilingual] extra)")
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--spec", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -489,7 +570,8 @@ def run(args) -> int:
                 print(f"== {size:,} sentences: not reachable without reusing paragraphs; the text holds "
                       f"{corpus.sentences:,}. Skipped: add another --prose folder ==")
                 continue
-            results = measure(size, corpus, args.squad, questions, work)
+            results = measure(size, corpus, args.squad, questions, work, args.multilingual)
+            results["multilingual"] = args.multilingual
             table = print_table(size, results, corpus)
             print(table, flush=True)
             record = {"size": size, "sentences": results["build"]["sentences"], "sources": {
@@ -497,7 +579,7 @@ def run(args) -> int:
                 "pages": len(corpus.pages), "spare_page": corpus.spare.path if corpus.spare else None},
                 "results": results, "figures": [dict(zip(("figure", "value", "unit", "reference", "target", "met"), row))
                                                  for row in figures(results)]}
-            (OUT / f"scale-{size}.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
+            (OUT / f"scale-{size}{'-multilingual' if args.multilingual else ''}.json").write_text(json.dumps(record, indent=1), encoding="utf-8")
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
