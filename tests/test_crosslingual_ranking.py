@@ -84,3 +84,27 @@ def test_a_short_table_row_is_a_candidate_when_its_header_makes_it_long_enough()
     long_enough = dict(zip((s.text for s in corpus.sentences), _long_enough(corpus).tolist()))
     assert long_enough == {"| Game | Day | Prize |": False, "| Chess | Sunday | Nitro |": True,
                            "ANKARA (Turkey)": False, "Short line here.": False}
+
+
+def test_over_a_whole_corpus_a_question_is_ranked_among_its_nearest_sentences_its_topic_read_over_all(seeds, tmp_path, monkeypatch):
+    """The weights were fitted on one article at a time; over many documents the
+    question is ranked among the sentences nearest it, as a corpus of that size would
+    be, and whether it is on topic is still read over everything."""
+    from conftest import FakeMultilingual
+
+    from index import Engine, crosslingual
+    from index.embedder import HashingEmbedder
+
+    corpus = Engine.open(seeds, tmp_path / "idx", HashingEmbedder(), multilingual=FakeMultilingual(64, "test/e5")).corpus
+    question = "İlişkiler ne zaman başladı?"
+    vector = FakeMultilingual(64, "test/e5").encode_queries([question])[0]
+    everything = crosslingual.rank_crosslingual(corpus, question, vector)
+    monkeypatch.setattr(crosslingual, "_POOL", 5)
+    pooled = crosslingual.rank_crosslingual(corpus, question, vector)
+    cosines = corpus.multilingual[everything.rows] @ vector
+    assert len(everything.rows) > 5 and len(pooled.rows) == 5
+    among = np.isin(everything.rows, pooled.rows)
+    assert among.sum() == 5 and cosines[among].min() >= cosines[~among].max() and cosines.max() > cosines.min()
+    assert pooled.on_topic == everything.on_topic
+    scoped = crosslingual.rank_crosslingual(corpus, question, vector, scope=np.arange(len(corpus.sentences)))
+    assert len(scoped.rows) == len(everything.rows)  # a scope that is given is ranked whole, as the fit's articles were
