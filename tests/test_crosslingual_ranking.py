@@ -108,3 +108,25 @@ def test_over_a_whole_corpus_a_question_is_ranked_among_its_nearest_sentences_it
     assert pooled.on_topic == everything.on_topic
     scoped = crosslingual.rank_crosslingual(corpus, question, vector, scope=np.arange(len(corpus.sentences)))
     assert len(scoped.rows) == len(everything.rows)  # a scope that is given is ranked whole, as the fit's articles were
+
+
+def test_a_scope_past_the_full_scan_is_searched_for_its_nearest_sentences(seeds, tmp_path, monkeypatch):
+    """As the whole corpus is past that size: an English question over a large body of
+    documents in another language is a scope, and scoring each sentence grows with it."""
+    from conftest import FakeMultilingual
+
+    from index import Engine, crosslingual
+    from index.embedder import HashingEmbedder
+
+    corpus = Engine.open(seeds, tmp_path / "idx", HashingEmbedder(), multilingual=FakeMultilingual(64, "test/e5")).corpus
+    question = "İlişkiler ne zaman başladı?"
+    vector = FakeMultilingual(64, "test/e5").encode_queries([question])[0]
+    scope = np.arange(1, len(corpus.sentences))  # all but the first sentence
+    whole = crosslingual.rank_crosslingual(corpus, question, vector, scope=scope)
+    monkeypatch.setattr(crosslingual, "_FULL_SCAN", 8)
+    monkeypatch.setattr(crosslingual, "_POOL", 5)
+    searched = crosslingual.rank_crosslingual(corpus, question, vector, scope=scope)
+    cosines = corpus.multilingual[whole.rows] @ vector
+    among = np.isin(whole.rows, searched.rows)
+    assert len(whole.rows) > 8 and len(searched.rows) <= 5 and set(searched.rows.tolist()) <= set(scope.tolist())
+    assert among.sum() == len(searched.rows) and cosines[among].min() >= cosines[~among].max()
