@@ -227,17 +227,7 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
     ``rows``: these of the scope's sentences instead (``_among_nearest``'s).
     """
     q = q_vec.reshape(-1)
-    if rows is None and scope is not None:
-        # Past ``_FULL_SCAN`` a scope is searched as the whole corpus is: its nearest
-        # ``_POOL``. Scopes that large are most often the documents in another language
-        # that an English question is read over, and scoring each of their sentences
-        # (glosses and names read one by one) grows with them: 30 ms a question at 3,592.
-        nearest_first = np.argsort(-(corpus.multilingual @ q)[scope], kind="stable") if len(scope) > _FULL_SCAN else None
-        rows = scope if nearest_first is None else np.sort(scope[nearest_first[:_POOL]])
-    elif rows is None and len(corpus.sentences) <= _FULL_SCAN:
-        rows = np.arange(len(corpus.sentences))
-    elif rows is None:
-        rows = nearest(corpus.dense_multilingual, corpus.coarse_multilingual, q.reshape(1, -1), min(_POOL, len(corpus.sentences)))
+    rows = _searched(corpus, q, scope) if rows is None else rows
     rows = rows[_long_enough(corpus)[rows] & ~corpus.headings[rows]] if len(rows) else rows
     if not len(rows):
         # Nothing but short lines and headings in scope: its short lines rather than
@@ -262,6 +252,21 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
                            centrality.astype(np.float32), hubness(vectors, references.questions if references else None),
                            hubness(vectors, references.answerable if references else None),
                            *_glosses(gloss_words(question) if words is None else words, corpus, rows), share, bool(known))
+
+
+def _searched(corpus: Corpus, q: np.ndarray, scope: np.ndarray | None) -> np.ndarray:
+    """The rows of the scope (all when None), or past ``_FULL_SCAN`` of them its nearest ``_POOL``."""
+    if scope is None and len(corpus.sentences) <= _FULL_SCAN:
+        return np.arange(len(corpus.sentences))
+    if scope is None:
+        return nearest(corpus.dense_multilingual, corpus.coarse_multilingual, q.reshape(1, -1), min(_POOL, len(corpus.sentences)))
+    if len(scope) <= _FULL_SCAN:
+        return scope
+    # A scope that large is most often the documents in another language that an
+    # English question is read over, and scoring each of its sentences (glosses and
+    # names read one by one) grows with it: 30 ms a question at 3,592 sentences.
+    nearest_first = np.argsort(-(corpus.multilingual @ q)[scope], kind="stable")
+    return np.sort(scope[nearest_first[:_POOL]])
 
 
 def asks_for_something(question: str, language: str, words: tuple[frozenset[str], ...] | None = None) -> bool:
@@ -438,7 +443,8 @@ def _among_nearest(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.n
     corpus past ``_FULL_SCAN`` already had. The topic evidence stays read over every
     sentence, as fitted: off-topic given not_found there was 0.250 either way, against
     0.083 read over the 256 alone (``bench/pool_size.py``). A scope that is given
-    (a document, a server's own documents) is ranked whole, as the fit's articles were.
+    (a document, a server's own documents) is ranked whole up to ``_FULL_SCAN``, as the
+    fit's articles were.
     """
     if scope is not None or len(found.rows) <= _POOL:
         return found
