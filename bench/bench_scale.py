@@ -234,7 +234,9 @@ def phase_serve(spec: dict) -> dict:
     result = {"latency_ms": _percentiles([w for w, _ in big]), "seed_latency_ms": _percentiles([w for w, _ in small]),
               "cpu_ms": _percentiles([c for _, c in big]), "seed_cpu_ms": _percentiles([c for _, c in small])}
     if options:
-        foreign = [q.question for q in _load_unseen() if q.role == "answerable"]
+        from index.evaluation import load_casual_questions
+
+        foreign = [q.question for q in load_casual_questions(UNSEEN) if q.role == "answerable"]
         big, small = _latencies(engine, seed, foreign)
         result["crosslingual"] = {"latency_ms": _percentiles([w for w, _ in big]), "seed_latency_ms": _percentiles([w for w, _ in small]),
                                   "quality": _crosslingual_quality(engine, spec["squad"])}
@@ -252,12 +254,6 @@ def _latencies(engine, seed, questions: list[str]) -> tuple[list, list]:
         small += _ask_timed(seed, questions)
         big += _ask_timed(engine, questions)
     return big, small
-
-
-def _load_unseen() -> list:
-    from index.evaluation import load_casual_questions
-
-    return load_casual_questions(UNSEEN)
 
 
 def _coarse_cost(engine, embedder, questions: list[str], spec: dict) -> dict | None:

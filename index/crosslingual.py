@@ -379,16 +379,21 @@ def fused_scores(found: CrossCandidates, weights: CrossWeights) -> np.ndarray:
 def evidence(found: CrossCandidates, fused: np.ndarray, kind: Kind) -> tuple[CrossMatch, CrossTopic, np.ndarray]:
     order = np.argsort(-fused, kind="stable")
     best = int(order[0])
-    top = np.sort(found.cosine)[::-1][:_SPREAD_TOP]
-    discounted = found.cosine - found.centrality
-    hub_discounted = found.cosine - found.answerable_hub
     match = CrossMatch(
         cosine=float(found.cosine[best]),
         margin=float(fused[best] - fused[order[1]]) if len(order) > 1 else 1.0,
         kind_mismatch=float(kind in (Kind.TIME, Kind.QUANTITY) and not found.kind[best]),
         names=float(found.names[best]),
     )
-    topic = CrossTopic(
+    return match, topic_evidence(found), order
+
+
+def topic_evidence(found: CrossCandidates) -> CrossTopic:
+    """Whether the question is about the sentences found: read over all of them, whatever ranks first."""
+    top = np.sort(found.cosine)[::-1][:_SPREAD_TOP]
+    discounted = found.cosine - found.centrality
+    hub_discounted = found.cosine - found.answerable_hub
+    return CrossTopic(
         best_cosine=float(top[0]),
         spread=float(top[0] - top.mean()),
         known_names=found.known,
@@ -397,7 +402,6 @@ def evidence(found: CrossCandidates, fused: np.ndarray, kind: Kind) -> tuple[Cro
         hub_discounted=float(hub_discounted.max() - hub_discounted.mean()),
         known_glosses=found.known_glosses,
     )
-    return match, topic, order
 
 
 def rank_crosslingual(
@@ -418,9 +422,8 @@ def rank_crosslingual(
     found = candidates(corpus, question, q_vec, scope, kind, references, words)
     ranked = _among_nearest(corpus, question, q_vec, scope, kind, references, words, found)
     fused = fused_scores(ranked, weights)
-    match, topic, order = evidence(ranked, fused, kind)
-    if ranked is not found:  # the topic is read over every sentence, as fitted
-        topic = evidence(found, fused_scores(found, weights), kind)[1]
+    match, _, order = evidence(ranked, fused, kind)
+    topic = topic_evidence(found)  # over every sentence found, as fitted, whichever are ranked
     confidence = calibration.match.probability(match.vector())
     on_topic = calibration.topic.probability(topic.vector())
     verdict = calibration.verdict(confidence, on_topic)
