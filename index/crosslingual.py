@@ -182,8 +182,17 @@ class CrossTopic:
     # "has Japanese words" flag instead, 0.716 and 0.884 (``kizuna fit``). The best
     # sentence's share beside it, with Turkish glosses too: 0.900 -> 0.898 (session 15).
     known_glosses: float = 0.0
+    # The log of how many sentences the question was searched over. The more there are,
+    # the nearer the nearest comes by chance, and the more words the documents use: the
+    # other features mean less the larger the corpus. The fit's scopes are 15 sentences
+    # and whole articles; with this, a corpus of many articles reads as larger than
+    # either. Fitted: cross-validated, off-topic given not_found 0.900 -> 0.912 for right
+    # and not refused 0.753 -> 0.750; over the 16 SQuAD articles as one corpus (3,592
+    # sentences), off-topic given not_found of the training questions 0.250 -> 0.467
+    # (``bench/pool_size.py``).
+    searched: float = 0.0
 
-    NAMES = ("best_cosine", "spread", "known_names", "relative", "discounted", "hub_discounted", "known_glosses")
+    NAMES = ("best_cosine", "spread", "known_names", "relative", "discounted", "hub_discounted", "known_glosses", "searched")
 
     def vector(self) -> np.ndarray:
         return np.array([getattr(self, n) for n in self.NAMES], np.float64)
@@ -215,6 +224,7 @@ class CrossCandidates:
     known_glosses: float  # share of them any candidate holds a gloss of (0 for other questions)
     known: float  # share of the question's name words the scope uses at all
     has_names: bool  # whether the question has any name word the scope uses
+    searched: int  # how many quotable sentences the scope holds: all of them, when only the nearest are candidates
 
 
 def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarray | None, kind: Kind,
@@ -228,14 +238,17 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
     """
     q = q_vec.reshape(-1)
     rows = _searched(corpus, q, scope) if rows is None else rows
-    rows = rows[_long_enough(corpus)[rows] & ~corpus.headings[rows]] if len(rows) else rows
+    quotable = _long_enough(corpus) & ~corpus.headings
+    searched = int(quotable.sum() if scope is None else quotable[scope].sum())
+    rows = rows[quotable[rows]] if len(rows) else rows
     if not len(rows):
         # Nothing but short lines and headings in scope: its short lines rather than
         # nothing, and its headings only when there is nothing else, as the English
         # ranking keeps them (a heading is then the closest passage, never an answer).
         everything = scope if scope is not None else np.arange(len(corpus.sentences))
-        quotable = everything[~corpus.headings[everything]]
-        rows = quotable if len(quotable) else everything
+        no_heading = everything[~corpus.headings[everything]]
+        rows = no_heading if len(no_heading) else everything
+        searched = len(rows)
     vectors = corpus.multilingual[rows]
     cosine = vectors @ q
     centrality = vectors @ vectors.mean(axis=0) if len(rows) else np.zeros(0, np.float32)
@@ -251,7 +264,8 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
     return CrossCandidates(rows, cosine.astype(np.float32), kind_bits, names, corpus.log_lengths[rows],
                            centrality.astype(np.float32), hubness(vectors, references.questions if references else None),
                            hubness(vectors, references.answerable if references else None),
-                           *_glosses(gloss_words(question) if words is None else words, corpus, rows), share, bool(known))
+                           *_glosses(gloss_words(question) if words is None else words, corpus, rows), share, bool(known),
+                           searched)
 
 
 def _searched(corpus: Corpus, q: np.ndarray, scope: np.ndarray | None) -> np.ndarray:
@@ -401,6 +415,7 @@ def topic_evidence(found: CrossCandidates) -> CrossTopic:
         discounted=float(discounted.max() - discounted.mean()),
         hub_discounted=float(hub_discounted.max() - hub_discounted.mean()),
         known_glosses=found.known_glosses,
+        searched=float(np.log(max(found.searched, 1))),
     )
 
 

@@ -1,14 +1,16 @@
 """The fused score for questions in other languages: what each signal does to the order."""
 import numpy as np
+import pytest
 
 from index.crosslingual import CrossCandidates, CrossWeights, fused_scores
+from index.embedder import HashingEmbedder
 from index.reference_questions import HUB_NEIGHBOURS, hubness
 
 
 def _two(cosine, centrality, hub=(0.0, 0.0)) -> CrossCandidates:
     zeros = np.zeros(2, np.float32)
     return CrossCandidates(np.arange(2), np.array(cosine, np.float32), zeros, zeros, zeros,
-                           np.array(centrality, np.float32), np.array(hub, np.float32), zeros, zeros, 0.0, 0.0, False)
+                           np.array(centrality, np.float32), np.array(hub, np.float32), zeros, zeros, 0.0, 0.0, False, 2)
 
 
 def test_a_sentence_close_to_every_other_loses_a_tie_on_cosine():
@@ -48,7 +50,7 @@ def test_hubness_is_the_mean_cosine_to_the_nearest_reference_questions():
 def test_a_sentence_holding_the_glosses_of_a_japanese_questions_words_wins_a_tie():
     zeros = np.zeros(2, np.float32)
     found = CrossCandidates(np.arange(2), np.array([0.8, 0.8], np.float32), zeros, zeros, zeros, zeros, zeros, zeros,
-                            np.array([0.0, 0.75], np.float32), 0.0, 0.0, False)
+                            np.array([0.0, 0.75], np.float32), 0.0, 0.0, False, 2)
     tied = fused_scores(found, CrossWeights(1.0, 0.0, 0.0))
     assert tied[0] == tied[1]
     assert fused_scores(found, CrossWeights(1.0, 0.0, 0.0, glosses=0.5))[1] > tied[0]
@@ -130,3 +132,46 @@ def test_a_scope_past_the_full_scan_is_searched_for_its_nearest_sentences(seeds,
     among = np.isin(whole.rows, searched.rows)
     assert len(whole.rows) > 8 and len(searched.rows) <= 5 and set(searched.rows.tolist()) <= set(scope.tolist())
     assert among.sum() == len(searched.rows) and cosines[among].min() >= cosines[~among].max()
+
+
+def test_the_topic_evidence_counts_every_quotable_sentence_searched_not_only_the_candidates(seeds, tmp_path, monkeypatch):
+    """The more sentences a question is searched over, the nearer the nearest comes by
+    chance: the topic model reads how many there were, also when only the nearest
+    ``_POOL`` of them are candidates (a corpus past ``_FULL_SCAN``)."""
+    from conftest import FakeMultilingual
+
+    from index import Engine, crosslingual
+    from index.answer_types import Kind
+
+    corpus = Engine.open(seeds, tmp_path / "idx", HashingEmbedder(), multilingual=FakeMultilingual(64, "test/e5")).corpus
+    question = "İlişkiler ne zaman başladı?"
+    vector = FakeMultilingual(64, "test/e5").encode_queries([question])[0]
+    quotable = np.array([crosslingual.word_count(s.text) >= crosslingual.MIN_WORDS for s in corpus.sentences]) & ~corpus.headings
+    assert 8 < quotable.sum() < len(corpus.sentences)  # the seeds have short lines and headings, left out
+
+    everything = crosslingual.candidates(corpus, question, vector, None, Kind.TIME)
+    assert everything.searched == quotable.sum() == len(everything.rows)
+    assert crosslingual.topic_evidence(everything).searched == pytest.approx(np.log(quotable.sum()))
+    half = np.arange(len(corpus.sentences) // 2)
+    assert crosslingual.candidates(corpus, question, vector, half, Kind.TIME).searched == quotable[half].sum()
+
+    monkeypatch.setattr(crosslingual, "_FULL_SCAN", 8)
+    monkeypatch.setattr(crosslingual, "_POOL", 5)
+    pooled = crosslingual.candidates(corpus, question, vector, None, Kind.TIME)
+    assert len(pooled.rows) <= 5 and pooled.searched == quotable.sum()
+    scoped = crosslingual.candidates(corpus, question, vector, np.arange(len(corpus.sentences)), Kind.TIME)
+    assert len(scoped.rows) <= 5 and scoped.searched == quotable.sum()
+
+
+def test_the_same_evidence_over_more_sentences_is_read_as_less_on_topic():
+    """What the fit learned from its two sizes of scope (15 sentences, whole articles):
+    a best sentence as near, among more sentences, is likelier to be near by chance."""
+    from dataclasses import replace
+
+    from index.crosslingual import CrossTopic, shipped_calibration
+
+    topic = shipped_calibration().topic
+    small = CrossTopic(best_cosine=0.88, spread=0.03, known_names=0.0, relative=0.1, discounted=0.08,
+                       hub_discounted=0.1, searched=float(np.log(15)))
+    large = replace(small, searched=float(np.log(3592)))
+    assert topic.probability(large.vector()) < topic.probability(small.vector())
