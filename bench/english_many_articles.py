@@ -11,10 +11,14 @@ ways, each with the shipped weights and decision:
 - of its own article, and of the next one (off its topic), as ``kizuna fit`` asks it;
 - of its own half, which holds its article, and of the other half (off its topic).
 
+Then the chat-typed training questions (``bench/data/casual_train_questions.jsonl``,
+about four of the articles): each answerable one asked of its own article and of the
+four together, each off-topic one of every article in turn and of the four together.
+
 The hub signal's reference questions leave out those about the articles searched and
 the question's own, as the fit's do. These questions are the English fit's training
 questions, so the figures are in-sample; what they show is the gap between one article
-and eight, which no fitted number was chosen on.
+and several, which no fitted number was chosen on.
 """
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 from bot import fit_cmd  # noqa: E402
 from index import reference_questions  # noqa: E402
 from index.embedder import load_embedder  # noqa: E402
-from index.evaluation import load_squad  # noqa: E402
+from index.evaluation import casual_gold, load_casual_questions, load_squad  # noqa: E402
 from index.ranking import Calibration, Weights, rank  # noqa: E402
 
 WAYS = ("own article", "next article (off topic)", "own half", "other half (off topic)")
@@ -58,21 +62,44 @@ def main() -> None:
             hubs[key] = reference_questions.scope_hubness(corpus, scope, references.leaving_out(*left_out))
         return hubs.get(key)
 
+    def verdict(question: str, i: int, vectors, tokens, searched: list[int], own: int) -> str:
+        scope = np.flatnonzero(np.isin(corpus.doc_ids, searched))
+        return rank(corpus, question, vectors[i : i + 1], scope, Weights(), Calibration(),
+                    tokens[i] if tokens else None, hub(searched, scope, own)).verdict
+
     verdicts: dict[str, list[str]] = {way: [] for way in WAYS}
-    weights, calibration = Weights(), Calibration()
     for i, q in enumerate(asked):
         mine, theirs = halves[q.doc % 2], halves[1 - q.doc % 2]
         for way, searched in zip(WAYS, ([q.doc], [(q.doc + 1) % articles], mine, theirs)):
-            scope = np.flatnonzero(np.isin(corpus.doc_ids, searched))
-            ranking = rank(corpus, q.question, vectors[i : i + 1], scope, weights, calibration,
-                           tokens[i] if tokens else None, hub(searched, scope, q.doc))
-            verdicts[way].append(ranking.verdict)
+            verdicts[way].append(verdict(q.question, i, vectors, tokens, searched, q.doc))
     sizes = [int(np.isin(corpus.doc_ids, half).sum()) for half in halves]
     print(f"{len(asked)} answerable SQuAD questions; an article {len(corpus.sentences) / articles:.0f} sentences "
           f"on average, the halves {sizes[0]:,} and {sizes[1]:,}")
+    _print(verdicts)
+
+    casual = load_casual_questions(fit_cmd.CASUAL_TRAIN)
+    c_vectors, c_tokens = fit_cmd.encode_cached([q.question for q in casual], embedder, "casual-train")
+    paths = [d.path for d in squad.documents]
+    four = sorted({paths.index(q.document) for q in casual if q.document in paths})
+    ways = ("own article", "the four articles", "each article (off topic)", "the four (off topic)")
+    verdicts = {way: [] for way in ways}
+    for i, q in enumerate(casual):
+        if q.role == "answerable":
+            own = paths.index(casual_gold(squad.documents, q)[0])
+            verdicts[ways[0]].append(verdict(q.question, i, c_vectors, c_tokens, [own], own))
+            verdicts[ways[1]].append(verdict(q.question, i, c_vectors, c_tokens, four, own))
+        else:
+            for doc in four:
+                verdicts[ways[2]].append(verdict(q.question, i, c_vectors, c_tokens, [doc], doc))
+            verdicts[ways[3]].append(verdict(q.question, i, c_vectors, c_tokens, four, four[0]))
+    print(f"\n{len(casual)} chat-typed training questions; the four articles {int(np.isin(corpus.doc_ids, four).sum()):,} sentences")
+    _print(verdicts)
+
+
+def _print(verdicts: dict[str, list[str]]) -> None:
     print(f"{'asked of':<28} {'not_found':>9} {'likely':>7} {'answer':>7}")
-    for way in WAYS:
-        got = np.array(verdicts[way])
+    for way, got in verdicts.items():
+        got = np.array(got)
         print(f"{way:<28} {np.mean(got == 'not_found'):>9.3f} {np.mean(got == 'likely'):>7.3f} {np.mean(got == 'answer'):>7.3f}")
 
 
