@@ -62,10 +62,11 @@ def main() -> None:
             hubs[key] = reference_questions.scope_hubness(corpus, scope, references.leaving_out(*left_out))
         return hubs.get(key)
 
-    def verdict(question: str, i: int, vectors, tokens, searched: list[int], own: int) -> str:
+    def verdict(question: str, i: int, q_vectors, q_tokens, searched: list[int], own: int) -> str:
+        """The shipped verdict for question ``i`` of ``q_vectors`` asked of the articles ``searched``."""
         scope = np.flatnonzero(np.isin(corpus.doc_ids, searched))
-        return rank(corpus, question, vectors[i : i + 1], scope, Weights(), Calibration(),
-                    tokens[i] if tokens else None, hub(searched, scope, own)).verdict
+        return rank(corpus, question, q_vectors[i : i + 1], scope, Weights(), Calibration(),
+                    q_tokens[i] if q_tokens else None, hub(searched, scope, own)).verdict
 
     verdicts: dict[str, list[str]] = {way: [] for way in WAYS}
     for i, q in enumerate(asked):

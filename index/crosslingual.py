@@ -188,7 +188,7 @@ class CrossTopic:
     # and whole articles; with this, a corpus of many articles reads as larger than
     # either. Fitted: cross-validated, off-topic given not_found 0.900 -> 0.912 for right
     # and not refused 0.753 -> 0.750; over the 16 SQuAD articles as one corpus (3,592
-    # sentences), off-topic given not_found of the training questions 0.250 -> 0.467
+    # sentences), off-topic given not_found of the training questions 0.250 -> 0.483
     # (``bench/pool_size.py``).
     searched: float = 0.0
 
@@ -238,7 +238,7 @@ def candidates(corpus: Corpus, question: str, q_vec: np.ndarray, scope: np.ndarr
     """
     q = q_vec.reshape(-1)
     rows = _searched(corpus, q, scope) if rows is None else rows
-    quotable = _long_enough(corpus) & ~corpus.headings
+    quotable = _quotable(corpus)
     searched = int(quotable.sum() if scope is None else quotable[scope].sum())
     rows = rows[quotable[rows]] if len(rows) else rows
     if not len(rows):
@@ -364,6 +364,14 @@ def _long_enough(corpus: Corpus) -> np.ndarray:
         in_table[in_table] &= corpus.headings[header[in_table]]
         words[in_table] += words[header[in_table]]
         mask = corpus.derived["long_enough"] = words >= MIN_WORDS
+    return mask
+
+
+def _quotable(corpus: Corpus) -> np.ndarray:
+    """(sentences,) bool: long enough and not a heading, what a question is ranked over; computed once per corpus."""
+    mask = corpus.derived.get("quotable")
+    if mask is None:
+        mask = corpus.derived["quotable"] = _long_enough(corpus) & ~corpus.headings
     return mask
 
 
