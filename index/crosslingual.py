@@ -399,6 +399,13 @@ def fused_scores(found: CrossCandidates, weights: CrossWeights) -> np.ndarray:
 
 
 def evidence(found: CrossCandidates, fused: np.ndarray, kind: Kind) -> tuple[CrossMatch, CrossTopic, np.ndarray]:
+    """The best sentence's match evidence, the topic evidence over ``found`` and the order, best first."""
+    match, order = match_evidence(found, fused, kind)
+    return match, topic_evidence(found), order
+
+
+def match_evidence(found: CrossCandidates, fused: np.ndarray, kind: Kind) -> tuple[CrossMatch, np.ndarray]:
+    """Facts about the best sentence by ``fused``, and the candidates' order, best first."""
     order = np.argsort(-fused, kind="stable")
     best = int(order[0])
     match = CrossMatch(
@@ -407,7 +414,7 @@ def evidence(found: CrossCandidates, fused: np.ndarray, kind: Kind) -> tuple[Cro
         kind_mismatch=float(kind in (Kind.TIME, Kind.QUANTITY) and not found.kind[best]),
         names=float(found.names[best]),
     )
-    return match, topic_evidence(found), order
+    return match, order
 
 
 def topic_evidence(found: CrossCandidates) -> CrossTopic:
@@ -445,7 +452,7 @@ def rank_crosslingual(
     found = candidates(corpus, question, q_vec, scope, kind, references, words)
     ranked = _among_nearest(corpus, question, q_vec, scope, kind, references, words, found)
     fused = fused_scores(ranked, weights)
-    match, _, order = evidence(ranked, fused, kind)
+    match, order = match_evidence(ranked, fused, kind)
     topic = topic_evidence(found)  # over every sentence found, as fitted, whichever are ranked
     confidence = calibration.match.probability(match.vector())
     on_topic = calibration.topic.probability(topic.vector())

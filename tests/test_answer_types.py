@@ -46,7 +46,6 @@ def test_turkish_and_japanese_sentences_hold_times_and_counts_too() -> None:
         assert at and quote[at[0]:at[1]] == span
 
 
-
 def test_names_and_places_in_accented_latin_letters_are_found() -> None:
     person, place = 1 << Kind.PERSON, 1 << Kind.PLACE
     assert sentence_kinds("Sunucu 2019 yılında Elif Yılmaz tarafından kuruldu.") & person
@@ -55,6 +54,7 @@ def test_names_and_places_in_accented_latin_letters_are_found() -> None:
     assert sentence_kinds("They later moved to Ürümqi.") & place
     assert not sentence_kinds("Elif yılmaz değildir.") & person  # one capitalised word is no name
     assert not sentence_kinds("Şimdi herkes çok mutlu.") & person
+
 
 def test_a_sentence_offers_only_what_the_question_does_not_already_say() -> None:
     asked = stems("where is expo 2025")
